@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module layout: see ../shared/DESIGN.md and docs/architecture.md.
+// Dependencies point one way: Core <- SQL | Storage <- Engine <- Aurum <- AurumCLI <- aurum.
+let package = Package(
+    name: "Aurum",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Aurum", targets: ["Aurum"]),
+        .executable(name: "aurum", targets: ["aurum"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .target(name: "CAurumShims"),
+        .target(name: "AurumCore"),
+        .target(name: "AurumSQL", dependencies: ["AurumCore"]),
+        .target(
+            name: "AurumStorage",
+            dependencies: ["AurumCore", "CZstd", "CLZ4", "CAurumShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "AurumEngine",
+            dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "CAurumShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "Aurum", dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "AurumEngine"]),
+        .target(
+            name: "AurumCLI",
+            dependencies: ["Aurum", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "aurum", dependencies: ["AurumCLI"]),
+        .target(name: "AurumTestSupport", dependencies: ["Aurum"], path: "Tests/AurumTestSupport"),
+        .testTarget(name: "AurumCoreTests", dependencies: ["AurumCore"]),
+        .testTarget(name: "AurumSQLTests", dependencies: ["AurumSQL"]),
+        .testTarget(name: "AurumStorageTests", dependencies: ["AurumStorage"]),
+        .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
+        .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
+    ]
+)

@@ -1,0 +1,60 @@
+/// A five-character SQLSTATE code (PostgreSQL's error codes), grouped by class.
+///
+/// The type is an open struct so new codes never break callers. Tests assert codes, not wording.
+public struct SQLState: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let code: String
+    public init(_ code: String) { self.code = code }
+    public init(stringLiteral value: String) { self.code = value }
+    public var description: String { code }
+
+    // Class 0A — feature not supported
+    public static let featureNotSupported: SQLState = "0A000"
+    // Class 08 — connection exception
+    public static let protocolViolation: SQLState = "08P01"
+    // Class 22 — data exception
+    public static let dataException: SQLState = "22000"
+    public static let stringDataRightTruncation: SQLState = "22001"
+    public static let numericValueOutOfRange: SQLState = "22003"
+    public static let invalidDatetimeFormat: SQLState = "22007"
+    public static let datetimeFieldOverflow: SQLState = "22008"
+    public static let divisionByZero: SQLState = "22012"
+    public static let invalidParameterValue: SQLState = "22023"
+    public static let invalidTextRepresentation: SQLState = "22P02"
+    public static let notNullViolation: SQLState = "23502"
+    public static let badCopyFileFormat: SQLState = "22P04"
+    // Class 25 — invalid transaction state
+    public static let inFailedTransaction: SQLState = "25P02"
+    // Class 28 — invalid authorization
+    public static let invalidPassword: SQLState = "28P01"
+    // Class 3D — invalid catalog name
+    public static let invalidCatalogName: SQLState = "3D000"
+    // Class 3F — invalid schema name
+    public static let invalidSchemaName: SQLState = "3F000"
+    // Class 42 — syntax error or access rule violation
+    public static let syntaxError: SQLState = "42601"
+    public static let undefinedTable: SQLState = "42P01"
+    public static let undefinedColumn: SQLState = "42703"
+    public static let undefinedFunction: SQLState = "42883"
+    public static let undefinedObject: SQLState = "42704"
+    public static let duplicateTable: SQLState = "42P07"
+    public static let duplicateColumn: SQLState = "42701"
+    public static let duplicateDatabase: SQLState = "42P04"
+    public static let duplicateSchema: SQLState = "42P06"
+    public static let ambiguousColumn: SQLState = "42702"
+    public static let datatypeMismatch: SQLState = "42804"
+    public static let groupingError: SQLState = "42803"
+    public static let undefinedParameter: SQLState = "42P02"
+    public static let invalidColumnReference: SQLState = "42P10"
+    public static let wrongObjectType: SQLState = "42809"
+    public static let cardinalityViolation: SQLState = "21000"
+    // Class 53 — insufficient resources
+    public static let diskFull: SQLState = "53100"
+    public static let outOfMemory: SQLState = "53200"
+    // Class 57 — operator intervention
+    public static let queryCanceled: SQLState = "57014"
+    // Class 58 — system error
+    public static let ioError: SQLState = "58030"
+    // Class XX — internal error
+    public static let internalError: SQLState = "XX000"
+    public static let dataCorrupted: SQLState = "XX001"
+}
