@@ -102,7 +102,7 @@ public enum DecimalMath {
         Double(raw) / Double(sign: .plus, exponent: 0, significand: 1) / pow(10, scale)
     }
 
-    @inlinable static func pow(_ b: Double, _ e: Int) -> Double {
+    @inlinable public static func pow(_ b: Double, _ e: Int) -> Double {
         var r = 1.0
         for _ in 0..<e { r *= b }
         return r

@@ -1,0 +1,287 @@
+import AurumCore
+
+/// Per-group aggregate state, updated a block at a time.
+///
+/// `update` gets argument columns (already filtered for -If/FILTER) and, for each row, the
+/// dense group index. `merge` folds another state of the same kind into this one
+/// (`mapping[g]` = this state's group for the other state's group g). Not thread-safe:
+/// each worker owns its states; merging happens on one thread.
+class AggregateState {
+    func resize(_ groups: Int) {}
+    func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {}
+    func merge(_ other: AggregateState, _ mapping: [Int32]) throws {}
+    func finalize(_ groups: Int) throws -> Column { fatalError("abstract") }
+    var memoryBytes: Int { 0 }
+}
+
+/// A bound aggregate call.
+struct BoundAggregate: Sendable {
+    var name: String
+    var arguments: [BoundExpr]
+    /// Condition from the -If combinator or FILTER (WHERE ...).
+    var condition: BoundExpr?
+    var distinct: Bool
+    var returnType: DataType
+    var makeState: @Sendable () -> AggregateState
+
+    var key: String {
+        "\(name.lowercased())(\(distinct ? "DISTINCT " : "")\(arguments.map(\.description).joined(separator: ",")))" + (condition.map { " IF \($0)" } ?? "")
+    }
+}
+
+// MARK: - count
+
+final class CountState: AggregateState {
+    var counts: [Int64] = []
+    let star: Bool
+    init(star: Bool) { self.star = star }
+    override func resize(_ g: Int) { if counts.count < g { counts.append(contentsOf: repeatElement(0, count: g - counts.count)) } }
+    override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
+        counts.withUnsafeMutableBufferPointer { c in
+            if star || args.isEmpty || args[0].validity == nil {
+                for g in groups { c[Int(g)] &+= 1 }
+            } else {
+                let v = args[0].validity!
+                for i in 0..<groups.count { c[Int(groups[i])] &+= Int64(v[i]) }
+            }
+        }
+    }
+    override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
+        let o = other as! CountState
+        for (g, n) in o.counts.enumerated() { counts[Int(mapping[g])] += n }
+    }
+    override func finalize(_ groups: Int) throws -> Column { resize(groups); return Column(type: .int64, data: .int64(Array(counts.prefix(groups)))) }
+    override var memoryBytes: Int { counts.count * 8 }
+}
+
+// MARK: - sum / avg (integers in Int128, floats in Double, decimals in Int128 raw)
+
+enum SumKind: Sendable { case int, uint, float, decimal(scale: Int) }
+
+final class SumState: AggregateState {
+    let kind: SumKind
+    let avg: Bool
+    let resultType: DataType
+    var wide: [Int128] = []
+    var dbl: [Double] = []
+    var counts: [Int64] = []
+    init(kind: SumKind, avg: Bool, resultType: DataType) { self.kind = kind; self.avg = avg; self.resultType = resultType }
+
+    override func resize(_ g: Int) {
+        if counts.count < g {
+            let k = g - counts.count
+            counts.append(contentsOf: repeatElement(0, count: k))
+            if case .float = kind { dbl.append(contentsOf: repeatElement(0, count: k)) } else { wide.append(contentsOf: repeatElement(0, count: k)) }
+        }
+    }
+
+    @inline(__always)
+    private func addInts<T: BinaryInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
+        wide.withUnsafeMutableBufferPointer { w in
+            counts.withUnsafeMutableBufferPointer { c in
+                a.withUnsafeBufferPointer { p in
+                    if let v {
+                        for i in 0..<groups.count where v[i] != 0 { let g = Int(groups[i]); w[g] &+= Int128(p[i]); c[g] &+= 1 }
+                    } else {
+                        for i in 0..<groups.count { let g = Int(groups[i]); w[g] &+= Int128(p[i]); c[g] &+= 1 }
+                    }
+                }
+            }
+        }
+    }
+
+    override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
+        let col = args[0]
+        let v = col.validity
+        switch col.data {
+        case .int8(let a): addInts(a, v, groups)
+        case .int16(let a): addInts(a, v, groups)
+        case .int32(let a): addInts(a, v, groups)
+        case .int64(let a): addInts(a, v, groups)
+        case .int128(let a): addInts(a, v, groups)
+        case .uint8(let a): addInts(a, v, groups)
+        case .uint16(let a): addInts(a, v, groups)
+        case .uint32(let a): addInts(a, v, groups)
+        case .uint64(let a): addInts(a, v, groups)
+        case .float32, .float64:
+            let d = col.doubleValues
+            dbl.withUnsafeMutableBufferPointer { w in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<groups.count where v == nil || v![i] != 0 { let g = Int(groups[i]); w[g] += d[i]; c[g] &+= 1 }
+                }
+            }
+        default: throw AurumError.internalError("sum over \(col.type)")
+        }
+    }
+
+    override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
+        let o = other as! SumState
+        for g in 0..<o.counts.count {
+            let t = Int(mapping[g])
+            counts[t] += o.counts[g]
+            if case .float = kind { dbl[t] += o.dbl[g] } else { wide[t] &+= o.wide[g] }
+        }
+    }
+
+    override func finalize(_ groups: Int) throws -> Column {
+        resize(groups)
+        var valid = [UInt8](repeating: 1, count: groups)
+        var anyNull = false
+        for g in 0..<groups where counts[g] == 0 { valid[g] = 0; anyNull = true }
+        let validity = anyNull ? valid : nil
+        var t = resultType
+        if anyNull { t.isNullable = true }
+        if avg {
+            switch kind {
+            case .float: return Column(type: t, data: .float64((0..<groups).map { counts[$0] == 0 ? 0 : dbl[$0] / Double(counts[$0]) }), validity: validity)
+            case .int, .uint: return Column(type: t, data: .float64((0..<groups).map { counts[$0] == 0 ? 0 : Double(wide[$0]) / Double(counts[$0]) }), validity: validity)
+            case .decimal(let s):
+                let rs = resultType.decimalScale
+                let raw: [Int128] = (0..<groups).map { g in
+                    counts[g] == 0 ? 0 : DecimalMath.divRound(wide[g] * DecimalMath.pow10[rs - s], Int128(counts[g]))
+                }
+                return Column(type: t, data: Cast.makeDecimal(raw, resultType), validity: validity)
+            }
+        }
+        switch kind {
+        case .float: return Column(type: t, data: .float64(Array(dbl.prefix(groups))), validity: validity)
+        case .int:
+            var out = [Int64](repeating: 0, count: groups)
+            for g in 0..<groups {
+                guard let x = Int64(exactly: wide[g]) else {
+                    throw AurumError(.numericValueOutOfRange, "sum is out of range for Int64", hint: "cast the argument to Decimal(38, 0) or Float64 before summing")
+                }
+                out[g] = x
+            }
+            return Column(type: t, data: .int64(out), validity: validity)
+        case .uint:
+            var out = [UInt64](repeating: 0, count: groups)
+            for g in 0..<groups {
+                guard let x = UInt64(exactly: wide[g]) else {
+                    throw AurumError(.numericValueOutOfRange, "sum is out of range for UInt64", hint: "cast the argument to Decimal(38, 0) or Float64 before summing")
+                }
+                out[g] = x
+            }
+            return Column(type: t, data: .uint64(out), validity: validity)
+        case .decimal:
+            let maxv = DecimalMath.maxRaw(precision: 38)
+            for g in 0..<groups where wide[g] > maxv || wide[g] < -maxv {
+                throw AurumError(.numericValueOutOfRange, "decimal sum is out of range for Decimal(38)")
+            }
+            return Column(type: t, data: Cast.makeDecimal(Array(wide.prefix(groups)), resultType), validity: validity)
+        }
+    }
+    override var memoryBytes: Int { counts.count * 24 }
+}
+
+// MARK: - min / max over any type (typed for fixed width, bytes for strings)
+
+final class MinMaxState<T: Comparable>: AggregateState {
+    let isMax: Bool
+    let type: DataType
+    var vals: [T] = []
+    var has: [UInt8] = []
+    let extract: (ColumnData) -> [T]
+    let build: ([T]) -> ColumnData
+    init(isMax: Bool, type: DataType, extract: @escaping (ColumnData) -> [T], build: @escaping ([T]) -> ColumnData) {
+        self.isMax = isMax; self.type = type; self.extract = extract; self.build = build
+    }
+    override func resize(_ g: Int) {
+        if has.count < g {
+            let k = g - has.count
+            has.append(contentsOf: repeatElement(0, count: k))
+            if let z = vals.first { vals.append(contentsOf: repeatElement(z, count: k)) }
+            else { vals.reserveCapacity(g) }
+        }
+    }
+    override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
+        let a = extract(args[0].data)
+        let v = args[0].validity
+        if vals.count < has.count, let f = a.first { vals.append(contentsOf: repeatElement(f, count: has.count - vals.count)) }
+        if a.isEmpty { return }
+        for i in 0..<groups.count {
+            if let v, v[i] == 0 { continue }
+            let g = Int(groups[i])
+            let x = a[i]
+            if has[g] == 0 { has[g] = 1; vals[g] = x }
+            else if isMax ? (x > vals[g]) : (x < vals[g]) { vals[g] = x }
+        }
+    }
+    override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
+        let o = other as! MinMaxState<T>
+        if vals.count < has.count, let f = o.vals.first { vals.append(contentsOf: repeatElement(f, count: has.count - vals.count)) }
+        for g in 0..<o.has.count where o.has[g] != 0 {
+            let t = Int(mapping[g])
+            let x = o.vals[g]
+            if has[t] == 0 { has[t] = 1; vals[t] = x }
+            else if isMax ? (x > vals[t]) : (x < vals[t]) { vals[t] = x }
+        }
+    }
+    override func finalize(_ groups: Int) throws -> Column {
+        resize(groups)
+        if vals.isEmpty {
+            return Column(type: type.nullable, data: .zeros(type.physical, count: groups), validity: groups == 0 ? nil : [UInt8](repeating: 0, count: groups))
+        }
+        let anyNull = has.prefix(groups).contains(0)
+        var t = type
+        if anyNull { t.isNullable = true }
+        return Column(type: t, data: build(Array(vals.prefix(groups))), validity: anyNull ? Array(has.prefix(groups)) : nil)
+    }
+    override var memoryBytes: Int { has.count * (MemoryLayout<T>.stride + 1) }
+}
+
+/// Generic slow-path state keeping one `Value` (or a list) per group; used by the less
+/// common aggregates (any, anyLast, argMin/argMax, quantile, groupArray, uniq, ...).
+final class ValueListState: AggregateState {
+    var lists: [[Value]] = []
+    var extra: [[Value]] = []
+    let keepPairs: Bool
+    let finalizeFn: ([[Value]], [[Value]], Int) throws -> Column
+    let distinct: Bool
+    var seen: [Set<Value>] = []
+    init(keepPairs: Bool = false, distinct: Bool = false, finalize: @escaping ([[Value]], [[Value]], Int) throws -> Column) {
+        self.keepPairs = keepPairs; self.distinct = distinct; self.finalizeFn = finalize
+    }
+    override func resize(_ g: Int) {
+        while lists.count < g { lists.append([]); extra.append([]); if distinct { seen.append([]) } }
+    }
+    override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
+        for i in 0..<groups.count {
+            let v = args[0].value(at: i)
+            if v.isNull { continue }
+            let g = Int(groups[i])
+            if distinct {
+                if seen[g].insert(v).inserted { lists[g].append(v) }
+                continue
+            }
+            lists[g].append(v)
+            if keepPairs { extra[g].append(args[1].value(at: i)) }
+        }
+    }
+    override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
+        let o = other as! ValueListState
+        for g in 0..<o.lists.count {
+            let t = Int(mapping[g])
+            if distinct {
+                for v in o.lists[g] where seen[t].insert(v).inserted { lists[t].append(v) }
+            } else {
+                lists[t].append(contentsOf: o.lists[g])
+                if keepPairs { extra[t].append(contentsOf: o.extra[g]) }
+            }
+        }
+    }
+    override func finalize(_ groups: Int) throws -> Column {
+        resize(groups)
+        return try finalizeFn(Array(lists.prefix(groups)), Array(extra.prefix(groups)), groups)
+    }
+    override var memoryBytes: Int { lists.reduce(0) { $0 + $1.count * 48 } + 64 * lists.count }
+}
+
+/// Builds a result column from per-group optional values.
+func columnFromValues(_ vals: [Value], _ t: DataType) -> Column {
+    var b = ColumnBuilder(type: t.nullable, capacity: vals.count)
+    for v in vals { b.append(v) }
+    var c = b.finish()
+    c.type = c.validity != nil ? t.nullable : t
+    return c
+}

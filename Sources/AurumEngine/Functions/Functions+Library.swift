@@ -1,0 +1,4 @@
+import AurumCore
+
+/// Date/time, string, math and conversion functions (Functions+Date.swift, +String, +Math, +Conversion).
+let extraFunctions: [([String], ScalarResolver)] = []

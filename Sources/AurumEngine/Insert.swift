@@ -1,0 +1,147 @@
+import AurumCore
+import AurumSQL
+import AurumStorage
+import Foundation
+
+/// INSERT: binds the source, converts columns to the table's types, fills defaults, splits
+/// rows by partition, and commits all parts of the statement atomically.
+struct InsertExecutor {
+    let session: Session
+    let parameters: [Value]
+
+    func run(_ ins: Insert) throws -> Int {
+        let entry = try session.table(ins.table)
+        let def = entry.definition
+        var targets: [Int] = []
+        if let cols = ins.columns {
+            for c in cols {
+                guard let i = def.columnIndex(c) else {
+                    throw AurumError(.undefinedColumn, "column \"\(c)\" of relation \"\(entry.name)\" does not exist")
+                }
+                targets.append(i)
+            }
+        } else { targets = Array(0..<def.columns.count) }
+        switch ins.source {
+        case .defaultValues:
+            return try insertBlocks([Block(columns: [], count: 1)], into: entry, columns: [])
+        case .infile(let path, let format):
+            let types = targets.map { def.columns[$0].type }
+            let blocks = try CSVReader.read(path: path, format: format, types: types)
+            return try insertBlocks(blocks, into: entry, columns: targets)
+        case .query(let q):
+            let binder = Binder(session: session, parameters: parameters)
+            // VALUES: bind row literals directly against the target types (exact decimals, dates from text)
+            if case .values(let rows) = q.body, q.orderBy.isEmpty, q.limit == nil {
+                let types = targets.map { def.columns[$0].type }
+                var builders = types.map { ColumnBuilder(type: $0.nullable, capacity: rows.count) }
+                for r in rows {
+                    guard r.count == targets.count else {
+                        throw AurumError(.syntaxError, "INSERT has \(r.count) expressions but \(targets.count) target columns", position: r.first?.pos)
+                    }
+                    for (k, e) in r.enumerated() {
+                        let b = try binder.bindExpr(e, Scope())
+                        let v = try Evaluator.constantValue(b)
+                        do { builders[k].append(try v.cast(to: types[k])) } catch var err as AurumError {
+                            if err.position == nil { err.position = e.pos }
+                            err.detail = "column \"\(def.columns[targets[k]].name)\""
+                            throw err
+                        }
+                    }
+                }
+                let cols = builders.enumerated().map { k, b -> Column in var c = b.finish(); c.type = c.validity != nil ? types[k].nullable : types[k]; return c }
+                return try insertBlocks([Block(columns: cols, count: rows.count)], into: entry, columns: targets)
+            }
+            let (plan, _) = try binder.bindQuery(q)
+            guard plan.types.count == targets.count else {
+                throw AurumError(.syntaxError, "INSERT has \(plan.types.count) expressions but \(targets.count) target columns")
+            }
+            return try insertBlocks(try session.run(plan), into: entry, columns: targets)
+        }
+    }
+
+    /// Converts `blocks` (columns matching `columns` = target column indices) and inserts them.
+    func insertBlocks(_ blocks: [Block], into entry: TableEntry, columns: [Int]) throws -> Int {
+        let def = entry.definition
+        var batches: [PartitionedBlock] = []
+        var total = 0
+        let partitionBinder: BoundExpr? = try def.partitionBy.map { e in
+            var scope = Scope()
+            for c in def.columns { scope.columns.append(ScopeColumn(name: c.name, table: nil, type: c.type)) }
+            return try Binder.constantBinder().bindExpr(e, scope)
+        }
+        var defaultExprs: [Int: BoundExpr] = [:]
+        for (i, c) in def.columns.enumerated() where !columns.contains(i) {
+            if let d = c.defaultExpr {
+                var scope = Scope()
+                for cc in def.columns { scope.columns.append(ScopeColumn(name: cc.name, table: nil, type: cc.type)) }
+                defaultExprs[i] = try Binder.constantBinder().bindExpr(d, scope)
+            }
+        }
+        var pending: [Block] = []
+        var pendingRows = 0
+        func flush() throws {
+            guard pendingRows > 0 else { return }
+            let b = Block.concat(pending, types: def.columns.map(\.type))
+            pending = []; pendingRows = 0
+            if let pe = partitionBinder {
+                let keys = try Evaluator.evaluate(pe, b)
+                var groups: [String: [Int32]] = [:]
+                var order: [String] = []
+                for i in 0..<b.count {
+                    let k = keys.value(at: i).description
+                    if groups[k] == nil { order.append(k) }
+                    groups[k, default: []].append(Int32(i))
+                }
+                if order.count > 1000 {
+                    throw AurumError(.invalidParameterValue, "too many partitions (\(order.count)) in one INSERT", hint: "PARTITION BY should produce few values, e.g. toYYYYMM(date)")
+                }
+                for k in order { batches.append(PartitionedBlock(partitionID: k, block: b.gather(groups[k]!))) }
+            } else {
+                batches.append(PartitionedBlock(partitionID: "", block: b))
+            }
+        }
+        for src in blocks where src.count > 0 {
+            var cols: [Column] = []
+            let n = src.count
+            // first the provided columns, converted; then defaults (which may reference them)
+            var provided: [Int: Column] = [:]
+            for (k, ti) in columns.enumerated() {
+                let t = def.columns[ti].type
+                var c = try Cast.column(src.columns[k], to: t)
+                if c.validity != nil && !t.isNullable {
+                    if c.nullCount > 0 {
+                        throw AurumError(.notNullViolation, "null value in column \"\(def.columns[ti].name)\" violates not-null constraint",
+                                         hint: "declare the column Nullable(...) or insert a value")
+                    }
+                    c.validity = nil
+                }
+                c.type = t
+                provided[ti] = c
+            }
+            for (i, c) in def.columns.enumerated() {
+                if let p = provided[i] { cols.append(p); continue }
+                if let d = defaultExprs[i] {
+                    // defaults are evaluated over the row being inserted (other columns provided first)
+                    let partial = Block(columns: def.columns.indices.map { j in provided[j] ?? Column.constant(c.type.isNullable ? .null : DDL.zeroValue(def.columns[j].type), type: def.columns[j].type.nullable, count: n) }, count: n)
+                    var v = try Cast.column(try Evaluator.evaluate(d, partial), to: c.type)
+                    if !c.type.isNullable { v.validity = nil }
+                    v.type = c.type
+                    cols.append(v)
+                } else {
+                    cols.append(Column.constant(c.type.isNullable ? .null : DDL.zeroValue(c.type), type: c.type, count: n))
+                }
+            }
+            pending.append(Block(columns: cols, count: n))
+            pendingRows += n
+            total += n
+            if pendingRows >= 1 << 20 { try flush() }
+        }
+        try flush()
+        if !batches.isEmpty { try entry.storage.insert(batches) }
+        return total
+    }
+}
+
+extension Session {
+    func makeContextIfNeeded() -> QueryContext { makeContext() }
+}

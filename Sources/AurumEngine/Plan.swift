@@ -1,0 +1,54 @@
+import AurumCore
+import AurumStorage
+
+/// A table scan: which schema columns to read, an optional filter over the scan's output
+/// columns (used both to filter rows and to skip granules by min/max), and FINAL.
+struct ScanNode: @unchecked Sendable {
+    var table: TableEntry
+    var snapshot: TableSnapshot
+    /// Schema column indices, in output order.
+    var columns: [Int]
+    var filter: BoundExpr?
+    var final: Bool
+}
+
+struct SortKey: Sendable {
+    var expr: BoundExpr
+    var ascending: Bool
+    var nullsFirst: Bool
+}
+
+/// The logical/physical plan (one tree; the optimizer rewrites it in place).
+indirect enum Plan: @unchecked Sendable {
+    case scan(ScanNode)
+    /// Constant rows (VALUES, virtual tables, the one-row input of FROM-less SELECT).
+    case rows(Block)
+    case filter(Plan, BoundExpr)
+    case project(Plan, [BoundExpr])
+    /// Output: group keys then aggregates. `totals`: append a row aggregated over all groups.
+    case aggregate(Plan, groups: [BoundExpr], aggregates: [BoundAggregate], totals: Bool)
+    case sort(Plan, [SortKey], limit: Int?)
+    case limit(Plan, limit: Int?, offset: Int)
+    case limitBy(Plan, keys: [BoundExpr], limit: Int, offset: Int)
+    case distinct(Plan)
+    /// Output: left columns then right columns. Equi-keys, plus an optional residual filter.
+    case join(Plan, Plan, JoinType, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?)
+    case union([Plan])
+
+    var types: [DataType] {
+        switch self {
+        case .scan(let s): return s.columns.map { s.table.definition.columns[$0].type }
+        case .rows(let b): return b.columns.map(\.type)
+        case .filter(let p, _), .sort(let p, _, _), .limit(let p, _, _), .limitBy(let p, _, _, _), .distinct(let p): return p.types
+        case .project(_, let es): return es.map(\.type)
+        case .aggregate(_, let g, let a, _): return g.map(\.type) + a.map(\.returnType)
+        case .join(let l, let r, let k, _, _, _):
+            let lt = l.types.map { k == .right || k == .full ? $0.nullable : $0 }
+            let rt = r.types.map { k == .left || k == .full ? $0.nullable : $0 }
+            return lt + rt
+        case .union(let ps): return ps.first?.types ?? []
+        }
+    }
+}
+
+enum JoinType: Sendable { case inner, left, right, full, cross }

@@ -1,0 +1,285 @@
+import AurumCore
+import AurumSQL
+import AurumStorage
+import Foundation
+import Synchronization
+
+/// What the binder needs from a session.
+protocol SessionContext: AnyObject {
+    var catalog: Catalog { get }
+    var currentDatabase: String { get }
+    var user: String { get }
+    var settings: [String: String] { get }
+    func run(_ plan: Plan) throws -> [Block]
+}
+
+/// A session: current database, settings, the running query's context (for cancel).
+/// Statements on one session are serialised.
+public final class Session: @unchecked Sendable, SessionContext {
+    public static let version = "0.1.0"
+    static let versionString = "PostgreSQL 15.0 (Aurum \(version)) on x86_64-linux, compiled by Swift 6"
+
+    let engine: Engine
+    private let lock = NSLock()
+    private let current = Mutex<QueryContext?>(nil)
+    var currentDatabase = "default"
+    var user = "aurum"
+    var settings: [String: String] = [:]
+    var catalog: Catalog { engine.catalog }
+
+    init(engine: Engine) { self.engine = engine }
+
+    static func nowSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// Parses and runs `sql` (one or more `;`-separated statements). Stops at the first error.
+    public func execute(_ sql: String, parameters: [Value] = []) throws -> [StatementResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        let stmts: [ParsedStatement]
+        do { stmts = try Parser.parse(sql) } catch var e as AurumError { e.sql = sql; throw e }
+        var out: [StatementResult] = []
+        for s in stmts {
+            do {
+                out.append(try executeStatement(s.statement, text: s.text, parameters: parameters))
+            } catch var e as AurumError {
+                e.sql = s.text
+                throw e
+            }
+        }
+        return out
+    }
+
+    /// Cancels the running statement, if any.
+    public func cancel() {
+        current.withLock { $0?.cancelled.store(true, ordering: .relaxed) }
+    }
+
+    var memoryLimit: Int {
+        if let s = settings["max_memory_usage"], let n = Int(s), n > 0 { return n }
+        return engine.options.queryMemoryLimit
+    }
+
+    func makeContext() -> QueryContext {
+        let c = QueryContext(memoryLimit: memoryLimit, pool: engine.pool)
+        current.withLock { $0 = c }
+        return c
+    }
+
+    func run(_ plan: Plan) throws -> [Block] {
+        let ctx = current.withLock { $0 } ?? makeContext()
+        let optimized = Optimizer.optimize(plan)
+        return try Executor(ctx: ctx).run(optimized)
+    }
+
+    func runQuery(_ q: Query, parameters: [Value]) throws -> StatementResult {
+        let binder = Binder(session: self, parameters: parameters)
+        let (plan, names) = try binder.bindQuery(q)
+        let blocks = try run(plan)
+        let types = plan.types
+        let n = blocks.reduce(0) { $0 + $1.count }
+        // result column types: widen to nullable when data has nulls
+        var finalTypes = types
+        for b in blocks { for (i, c) in b.columns.enumerated() where c.validity != nil { finalTypes[i].isNullable = true } }
+        return StatementResult(columnNames: names, columnTypes: finalTypes, blocks: blocks, commandTag: "SELECT \(n)")
+    }
+
+    func executeStatement(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
+        _ = makeContext()
+        defer { current.withLock { $0 = nil } }
+        switch stmt {
+        case .query(let q):
+            return try runQuery(q, parameters: parameters)
+        case .explain(let inner, _):
+            guard case .query(let q) = inner else { throw AurumError.notSupported("EXPLAIN supports queries only") }
+            let (plan, _) = try Binder(session: self, parameters: parameters).bindQuery(q)
+            let lines = Optimizer.explain(Optimizer.optimize(plan))
+            return textResult("QUERY PLAN", lines, tag: "EXPLAIN")
+        case .createDatabase(let name, let ifNotExists):
+            return try catalog.ddlLock.withLock { _ in
+                if catalog.databaseExists(name) {
+                    if ifNotExists { return .empty(tag: "CREATE DATABASE") }
+                    throw AurumError(.duplicateDatabase, "database \"\(name)\" already exists")
+                }
+                try catalog.createDatabase(name)
+                return .empty(tag: "CREATE DATABASE")
+            }
+        case .dropDatabase(let name, let ifExists):
+            return try catalog.ddlLock.withLock { _ in
+                guard catalog.databases.contains(name) else {
+                    if ifExists { return .empty(tag: "DROP DATABASE") }
+                    throw AurumError(.invalidCatalogName, "database \"\(name)\" does not exist")
+                }
+                if name == "default" { throw AurumError(.featureNotSupported, "the default database cannot be dropped") }
+                try catalog.dropDatabase(name)
+                if currentDatabase == name { currentDatabase = "default" }
+                return .empty(tag: "DROP DATABASE")
+            }
+        case .createTable(let ct): return try DDL.createTable(ct, session: self, parameters: parameters)
+        case .dropTable(let names, let ifExists, _):
+            return try catalog.ddlLock.withLock { _ in
+                for n in names {
+                    let (db, t) = resolveName(n)
+                    guard let entry = catalog.table(db, t) else {
+                        if ifExists { continue }
+                        throw AurumError(.undefinedTable, "table \"\(n)\" does not exist", position: n.pos)
+                    }
+                    try catalog.dropTable(entry)
+                }
+                return .empty(tag: "DROP TABLE")
+            }
+        case .truncate(let n):
+            let entry = try table(n)
+            try entry.storage.truncate()
+            return .empty(tag: "TRUNCATE TABLE")
+        case .renameTable(let pairs):
+            return try catalog.ddlLock.withLock { _ in
+                for (a, b) in pairs {
+                    let entry = try table(a)
+                    let (db, name) = resolveName(b)
+                    guard catalog.databaseExists(db) else { throw AurumError(.invalidCatalogName, "database \"\(db)\" does not exist") }
+                    if catalog.table(db, name) != nil { throw AurumError(.duplicateTable, "relation \"\(b)\" already exists") }
+                    try catalog.rename(entry, toDatabase: db, name: name)
+                }
+                return .empty(tag: "RENAME TABLE")
+            }
+        case .exchangeTables(let a, let b):
+            return try catalog.ddlLock.withLock { _ in
+                try catalog.exchange(try table(a), try table(b))
+                return .empty(tag: "EXCHANGE TABLES")
+            }
+        case .alterTable(let n, let actions):
+            return try DDL.alter(n, actions, session: self)
+        case .insert(let ins):
+            let rows = try InsertExecutor(session: self, parameters: parameters).run(ins)
+            return .empty(tag: "INSERT 0 \(rows)", rowsAffected: rows)
+        case .delete:
+            throw AurumError.notSupported("DELETE is not supported yet; rebuild the table with INSERT ... SELECT and EXCHANGE TABLES")
+        case .createView:
+            throw AurumError.notSupported("views are not supported yet")
+        case .optimize(let n, let final):
+            let entry = try table(n)
+            try entry.storage.optimize(final: final)
+            return .empty(tag: "OPTIMIZE")
+        case .show(let kind):
+            return try show(kind)
+        case .describe(let n):
+            let entry = try table(n)
+            var b = ResultBuilder(["name", "type", "default_type", "default_expression", "comment"])
+            for c in entry.definition.columns {
+                b.add([.string(c.name), .string(c.type.description), .string(c.defaultExpr == nil ? "" : "DEFAULT"),
+                       .string(c.defaultExpr.map(SQLPrinter.expr) ?? ""), .string(c.comment ?? "")])
+            }
+            return b.result(tag: "DESCRIBE")
+        case .use(let db):
+            guard catalog.databaseExists(db) else { throw AurumError(.invalidCatalogName, "database \"\(db)\" does not exist") }
+            currentDatabase = db
+            return .empty(tag: "USE")
+        case .set(let name, let value):
+            let l = name.lowercased()
+            if l == "search_path" || l == "schema" {
+                let first = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+                    .first { $0 != "$user" && $0 != "public" && $0 != "pg_catalog" }
+                if let f = first, catalog.databaseExists(f) { currentDatabase = f }
+            }
+            settings[l] = value
+            return .empty(tag: "SET")
+        case .reset(let name):
+            if let name { settings.removeValue(forKey: name.lowercased()) } else { settings.removeAll() }
+            return .empty(tag: "RESET")
+        case .begin: return .empty(tag: "BEGIN")
+        case .commit: return .empty(tag: "COMMIT")
+        case .rollback: return .empty(tag: "ROLLBACK")
+        }
+    }
+
+    func resolveName(_ n: QualifiedName) -> (String, String) {
+        (n.parts.count >= 2 ? n.parts[n.parts.count - 2] : currentDatabase, n.last)
+    }
+
+    func table(_ n: QualifiedName) throws -> TableEntry {
+        let (db, t) = resolveName(n)
+        guard let e = catalog.table(db, t) else { throw AurumError(.undefinedTable, "table \"\(n)\" does not exist", position: n.pos) }
+        return e
+    }
+
+    func textResult(_ column: String, _ lines: [String], tag: String) -> StatementResult {
+        var b = ResultBuilder([column])
+        for l in lines { b.add([.string(l)]) }
+        return b.result(tag: tag)
+    }
+
+    func show(_ kind: ShowKind) throws -> StatementResult {
+        switch kind {
+        case .databases:
+            var b = ResultBuilder(["name"])
+            for d in (catalog.databases + ["system"]).sorted() { b.add([.string(d)]) }
+            return b.result(tag: "SHOW")
+        case .tables(let from, let like):
+            let db = from ?? currentDatabase
+            guard catalog.databaseExists(db) else { throw AurumError(.invalidCatalogName, "database \"\(db)\" does not exist") }
+            var b = ResultBuilder(["name"])
+            let names = db == "system" ? VirtualTables.systemTableNames : catalog.tables(in: db).map(\.name)
+            for n in names where like.map({ LikeMatcher(pattern: $0, caseInsensitive: false).matches(Array(n.utf8)) }) ?? true {
+                b.add([.string(n)])
+            }
+            return b.result(tag: "SHOW")
+        case .createTable(let n):
+            let e = try table(n)
+            return textResult("statement", [e.definition.createSQL(database: e.database, name: e.name, uuid: nil)], tag: "SHOW")
+        case .setting(let name):
+            let l = name.lowercased()
+            let v = settings[l] ?? Session.defaultSettings[l] ?? ""
+            return textResult(name, [v], tag: "SHOW")
+        case .all:
+            var b = ResultBuilder(["name", "setting", "description"])
+            var all = Session.defaultSettings
+            for (k, v) in settings { all[k] = v }
+            for k in all.keys.sorted() { b.add([.string(k), .string(all[k]!), .string("")]) }
+            return b.result(tag: "SHOW")
+        }
+    }
+
+    static let defaultSettings: [String: String] = [
+        "server_version": "15.0", "server_encoding": "UTF8", "client_encoding": "UTF8", "datestyle": "ISO, MDY",
+        "timezone": "UTC", "transaction_isolation": "read committed", "standard_conforming_strings": "on",
+        "integer_datetimes": "on", "extra_float_digits": "1", "search_path": "\"$user\", public",
+        "max_memory_usage": String(4 << 30), "application_name": "",
+    ]
+}
+
+/// Builds small text/scalar results row by row.
+struct ResultBuilder {
+    var names: [String]
+    var rows: [[Value]] = []
+    init(_ names: [String]) { self.names = names }
+    mutating func add(_ r: [Value]) { rows.append(r) }
+    func block(types: [DataType]? = nil) -> Block {
+        let types = types ?? names.indices.map { i -> DataType in
+            for r in rows where !r[i].isNull {
+                switch r[i] {
+                case .int: return .int64
+                case .uint: return .uint64
+                case .bool: return .bool
+                case .float: return .float64
+                case .date: return .date
+                case .dateTime: return .dateTime
+                default: return .string
+                }
+            }
+            return .string
+        }
+        var cols: [Column] = []
+        for (i, t) in types.enumerated() {
+            var b = ColumnBuilder(type: t, capacity: rows.count)
+            for r in rows { b.append(r[i]) }
+            var c = b.finish()
+            if c.validity != nil { c.type = t.nullable }
+            cols.append(c)
+        }
+        return Block(columns: cols, count: rows.count)
+    }
+    func result(tag: String) -> StatementResult {
+        let b = block()
+        return StatementResult(columnNames: names, columnTypes: b.columns.map(\.type), blocks: [b], commandTag: tag == "SHOW" || tag == "DESCRIBE" ? "SELECT \(rows.count)" : tag)
+    }
+}
