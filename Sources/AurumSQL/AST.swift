@@ -33,9 +33,12 @@ public struct TypeName: Sendable, Equatable {
     public var lowCardinality: Bool
     public var isArray: Bool
     public var pos: Int
-    public init(name: String, arguments: [Int] = [], nullable: Bool = false, lowCardinality: Bool = false, isArray: Bool = false, pos: Int = 0) {
+    /// The time zone argument of ClickHouse's `DateTime('UTC')` / `DateTime64(3, 'UTC')`.
+    public var timeZone: String?
+    public init(name: String, arguments: [Int] = [], nullable: Bool = false, lowCardinality: Bool = false, isArray: Bool = false, pos: Int = 0,
+                timeZone: String? = nil) {
         self.name = name; self.arguments = arguments; self.nullable = nullable
-        self.lowCardinality = lowCardinality; self.isArray = isArray; self.pos = pos
+        self.lowCardinality = lowCardinality; self.isArray = isArray; self.pos = pos; self.timeZone = timeZone
     }
 }
 
@@ -310,18 +313,22 @@ public struct CreateTable: Sendable, Equatable {
     /// Optional `UUID '...'` clause (ClickHouse); Aurum's catalog files carry it.
     public var uuid: String?
     public var comment: String?
+    /// `CREATE TEMPORARY TABLE` (session-scoped in PostgreSQL and ClickHouse).
+    public var temporary: Bool
     public init(name: QualifiedName, ifNotExists: Bool = false, columns: [ColumnDefinition] = [], engine: EngineClause? = nil,
                 partitionBy: Expr? = nil, orderBy: [Expr]? = nil, primaryKey: [Expr]? = nil,
-                settings: [(String, Literal)] = [], asQuery: Query? = nil, uuid: String? = nil, comment: String? = nil) {
+                settings: [(String, Literal)] = [], asQuery: Query? = nil, uuid: String? = nil, comment: String? = nil,
+                temporary: Bool = false) {
         self.name = name; self.ifNotExists = ifNotExists; self.columns = columns; self.engine = engine
         self.partitionBy = partitionBy; self.orderBy = orderBy; self.primaryKey = primaryKey
         self.settings = settings; self.asQuery = asQuery; self.uuid = uuid; self.comment = comment
+        self.temporary = temporary
     }
     public static func == (a: CreateTable, b: CreateTable) -> Bool {
         a.name == b.name && a.ifNotExists == b.ifNotExists && a.columns == b.columns && a.engine == b.engine
             && a.partitionBy == b.partitionBy && a.orderBy == b.orderBy && a.primaryKey == b.primaryKey
             && a.settings.map { $0.0 } == b.settings.map { $0.0 } && a.settings.map { $0.1 } == b.settings.map { $0.1 }
-            && a.asQuery == b.asQuery && a.uuid == b.uuid && a.comment == b.comment
+            && a.asQuery == b.asQuery && a.uuid == b.uuid && a.comment == b.comment && a.temporary == b.temporary
     }
 }
 
@@ -346,8 +353,10 @@ public struct Insert: Sendable, Equatable {
     public var table: QualifiedName
     public var columns: [String]?
     public var source: InsertSource
-    public init(table: QualifiedName, columns: [String]? = nil, source: InsertSource) {
-        self.table = table; self.columns = columns; self.source = source
+    /// `FROM INFILE ... COMPRESSION 'gzip'`, as written (nil: detect from the file name).
+    public var compression: String?
+    public init(table: QualifiedName, columns: [String]? = nil, source: InsertSource, compression: String? = nil) {
+        self.table = table; self.columns = columns; self.source = source; self.compression = compression
     }
 }
 
