@@ -153,7 +153,8 @@ extension Value {
     }
 
     static func badText(_ s: String, _ t: DataType, what: String? = nil) -> AurumError {
-        AurumError(.invalidTextRepresentation, "invalid input syntax for type \(what ?? t.plain.description): \"\(s)\"")
+        // PostgreSQL reports bad date/time text as 22007 (invalid_datetime_format).
+        AurumError(t.isTemporal ? .invalidDatetimeFormat : .invalidTextRepresentation, "invalid input syntax for type \(what ?? t.plain.description): \"\(s)\"")
     }
     static func outOfRange(_ v: Value, _ t: DataType) -> AurumError {
         AurumError(.numericValueOutOfRange, "value \(v) is out of range for type \(t.plain)")

@@ -48,7 +48,9 @@ extension Binder {
     }
 
     func call(_ name: String, _ args: [BoundExpr], pos: Int) throws -> BoundExpr {
-        guard let r = try FunctionRegistry.resolve(name, args.map(\.type)) else {
+        let constants: [Value?] = args.map { if case .constant(let v, _) = $0 { return v } else { return nil } }
+        let resolved = try FunctionRegistry.$constantArguments.withValue(constants) { try FunctionRegistry.resolve(name, args.map(\.type)) }
+        guard let r = resolved else {
             throw AurumError(.undefinedFunction, "function \(name)(\(args.map { $0.type.plain.description }.joined(separator: ", "))) does not exist",
                              hint: "see docs/sql.md for the functions Aurum supports", position: pos)
         }

@@ -130,7 +130,7 @@ private func conversionName(_ base: String, _ f: ConversionFailure) -> String {
 }
 
 /// Builds the integer column of type `t` from exact Int128 values (all in range).
-private func makeInteger(_ w: [Int128], _ t: DataType) -> ColumnData {
+func integerData(_ w: [Int128], _ t: DataType) -> ColumnData {
     switch t.physical {
     case .int8: return .int8(w.map { Int8(truncatingIfNeeded: $0) })
     case .int16: return .int16(w.map { Int16(truncatingIfNeeded: $0) })
@@ -214,7 +214,7 @@ private func resolveToInteger(_ base: String, _ t: DataType, _ f: ConversionFail
                     validity![i] = 0
                 }
             }
-            return Column(type: rt, data: makeInteger(w, t), validity: validity)
+            return Column(type: rt, data: integerData(w, t), validity: validity)
         }
         return ResolvedFunction(argumentTypes: [argType], function: BoundFunction(
             name: name, returnType: rt, kernel: kernel, nulls: .custom))

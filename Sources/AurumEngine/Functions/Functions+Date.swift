@@ -1,4 +1,9 @@
 import AurumCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // Date and time functions (ClickHouse names and semantics, UTC only).
 //
@@ -407,8 +412,6 @@ private func compilePostgresFormat(_ f: String) -> [FormatOp] {
                 case .day: ops.append(.daySpace)
                 default: ops.append(o)
                 }
-                // marks: *Space ops in to_char with FM mean "no padding" (see render)
-                ops.append(.literal([]))
             } else {
                 ops.append(o)
             }
@@ -426,10 +429,8 @@ private func compilePostgresFormat(_ f: String) -> [FormatOp] {
 /// `unpadded` makes the *Space ops print without padding (to_char FM) instead of space padding.
 private func renderFormat(_ ops: [FormatOp], _ c: Column, _ n: Int, unpadded: Bool) -> StringArray {
     let k = c.type.base == .date ? 1 : tps(c.type)
-    let precision = c.type.base == .date || c.type.base == .dateTime ? 0 : {
-        if case .dateTime64(let p) = c.type.base { return p }
-        return 0
-    }()
+    var precision = 0
+    if case .dateTime64(let p) = c.type.base { precision = p }
     let raw = c.int64Values
     var out = StringArray()
     out.offsets.reserveCapacity(n + 1)
@@ -537,27 +538,64 @@ private func temporalOnly(_ name: String, _ a: [DataType], count: ClosedRange<In
     return t
 }
 
-/// f(x) -> R computed from the day number.
-private func dayPart<R: Sendable>(_ rt: DataType, _ wrap: @escaping @Sendable ([R]) -> ColumnData, _ f: @escaping @Sendable (Int) -> R) -> ScalarResolver {
-    { name, a in
-        let t = try temporalOnly(name, a)
-        return propagating(name, a, args: [t], returns: rt) { c, n in Column(type: rt, data: wrap(mapDays(c[0], n, f))) }
+/// Parts of a date computed from the day number.
+private enum DatePart: Sendable { case year, quarter, month, dayOfMonth, dayOfYear, isoWeek, isoYear, yyyymm, yyyymmdd }
+
+private func extract(_ p: DatePart, _ c: Column, _ n: Int) -> ColumnData {
+    switch p {
+    case .year: return .uint16(mapDays(c, n) { UInt16(truncatingIfNeeded: Temporal.civil($0).year) })
+    case .quarter: return .uint8(mapDays(c, n) { UInt8(truncatingIfNeeded: (Temporal.civil($0).month - 1) / 3 + 1) })
+    case .month: return .uint8(mapDays(c, n) { UInt8(truncatingIfNeeded: Temporal.civil($0).month) })
+    case .dayOfMonth: return .uint8(mapDays(c, n) { UInt8(truncatingIfNeeded: Temporal.civil($0).day) })
+    case .dayOfYear: return .uint16(mapDays(c, n) { d in UInt16(truncatingIfNeeded: dayOfYear(d, Temporal.civil(d).year)) })
+    case .isoWeek: return .uint8(mapDays(c, n) { UInt8(truncatingIfNeeded: isoWeek($0).week) })
+    case .isoYear: return .uint16(mapDays(c, n) { UInt16(truncatingIfNeeded: isoWeek($0).year) })
+    case .yyyymm: return .uint32(mapDays(c, n) { d in let x = Temporal.civil(d); return UInt32(truncatingIfNeeded: x.year * 100 + x.month) })
+    case .yyyymmdd:
+        return .uint32(mapDays(c, n) { d in let x = Temporal.civil(d); return UInt32(truncatingIfNeeded: x.year * 10000 + x.month * 100 + x.day) })
     }
 }
 
-/// f(seconds of day) -> UInt8.
-private func timePart(_ f: @escaping @Sendable (Int) -> Int) -> ScalarResolver {
+private func dayPart(_ p: DatePart, _ rt: DataType) -> ScalarResolver {
+    { name, a in
+        let t = try temporalOnly(name, a)
+        return propagating(name, a, args: [t], returns: rt) { c, n in Column(type: rt, data: extract(p, c[0], n)) }
+    }
+}
+
+private enum TimePart: Sendable { case hour, minute, second }
+
+private func timePart(_ p: TimePart) -> ScalarResolver {
     { name, a in
         let t = try temporalOnly(name, a)
         return propagating(name, a, args: [t], returns: .uint8) { c, n in
-            Column(type: .uint8, data: .uint8(mapSeconds(c[0], n) { UInt8(truncatingIfNeeded: f(Int(Temporal.floorMod($0, secondsPerDay)))) }))
+            let out: [UInt8]
+            switch p {
+            case .hour: out = mapSeconds(c[0], n) { UInt8(truncatingIfNeeded: Temporal.floorMod($0, secondsPerDay) / 3600) }
+            case .minute: out = mapSeconds(c[0], n) { UInt8(truncatingIfNeeded: Temporal.floorMod($0, 3600) / 60) }
+            case .second: out = mapSeconds(c[0], n) { UInt8(truncatingIfNeeded: Temporal.floorMod($0, 60)) }
+            }
+            return Column(type: .uint8, data: .uint8(out))
         }
     }
 }
 
-/// toStartOfX returning Date.
-private func startOfDate(_ f: @escaping @Sendable (Int) -> Int) -> ScalarResolver {
-    dayPart(.date, { .int32($0) }) { Int32(truncatingIfNeeded: f($0)) }
+/// toStartOfYear/Quarter/Month and toMonday: Date results.
+private func startOfDate(_ unit: TimeUnit) -> ScalarResolver {
+    { name, a in
+        let t = try temporalOnly(name, a)
+        return propagating(name, a, args: [t], returns: .date) { c, n in
+            let out: [Int32]
+            switch unit {
+            case .week: out = mapDays(c[0], n) { d in Int32(truncatingIfNeeded: d - Temporal.dayOfWeek(d) + 1) }
+            case .month: out = mapDays(c[0], n) { d in Int32(truncatingIfNeeded: d - Temporal.civil(d).day + 1) }
+            default:
+                let m = unit.months ?? 12
+                out = mapDays(c[0], n) { d in Int32(truncatingIfNeeded: truncMonths(d, m)) }
+            }
+            return Column(type: .date, data: .int32(out))
+        }
+    }
 }
 
 /// toStartOfX for a fixed sub-day step: Date -> DateTime, DateTime -> DateTime, DateTime64(p) -> DateTime64(p).
@@ -575,7 +613,8 @@ private func startOfTime(_ seconds: Int64) -> ScalarResolver {
     }
 }
 
-/// addX / subtractX for a unit.
+/// addX / subtractX for a unit. Month arithmetic clamps the day to the end of the month;
+/// a result outside the representable range is 22008.
 private func addResolver(_ unit: TimeUnit, sign: Int64) -> ScalarResolver {
     { name, a in
         try FunctionRegistry.argCount(name, a, 2...2)
@@ -586,76 +625,47 @@ private func addResolver(_ unit: TimeUnit, sign: Int64) -> ScalarResolver {
         let rt = t.base == .date && subDay ? DataType.dateTime : t
         return propagating(name, a, args: [t, .int64], returns: rt) { c, n in
             let amounts = c[1].int64Values
-            var bad = false
-            let result: ColumnData
-            if case .int32(let days) = c[0].data, !subDay {
-                let out: [Int32] = mapBinary(days, amounts, n) { d, x in
-                    let r: Int64
-                    if let m = unit.months {
-                        guard x.magnitude < 1_000_000 else { bad = true; return 0 }
-                        r = Int64(addMonths(Int(d), Int(sign * x) * m))
-                    } else {
-                        let (p, o1) = x.multipliedReportingOverflow(by: sign * (unit.seconds! / secondsPerDay))
-                        let (s, o2) = Int64(d).addingReportingOverflow(p)
-                        if o1 || o2 { bad = true; return 0 }
-                        r = s
-                    }
-                    guard let v = Int32(exactly: r) else { bad = true; return 0 }
-                    return v
-                }
-                result = .int32(out)
-            } else {
-                var base = c[0]
-                let k = tps(rt)
-                if base.type.base == .date { base = Column(type: .dateTime, data: .int64(c[0].int64Values.map { $0 &* secondsPerDay })) }
-                let v = base.int64Values
-                let perDay = k * secondsPerDay
-                let out: [Int64] = mapBinary(v, amounts, n) { x, amount in
-                    if let m = unit.months {
-                        guard amount.magnitude < 1_000_000 else { bad = true; return 0 }
-                        let d = Temporal.floorDiv(x, perDay), rest = Temporal.floorMod(x, perDay)
-                        let nd = Int64(addMonths(Int(d), Int(sign * amount) * m))
-                        let (p, o) = nd.multipliedReportingOverflow(by: perDay)
-                        if o { bad = true; return 0 }
-                        return p + rest
-                    }
-                    let (p, o1) = amount.multipliedReportingOverflow(by: sign * unit.seconds! * k)
+            let dateResult = c[0].type.base == .date && !subDay
+            // Date: values are days. Otherwise ticks of `rt` (a Date under a sub-day unit is
+            // first converted to seconds).
+            let values: [Int64] = c[0].type.base == .date && subDay ? c[0].int64Values.map { $0 &* secondsPerDay } : c[0].int64Values
+            let perDay = dateResult ? 1 : tps(rt) * secondsPerDay
+            let perUnit: Int64 = unit.months != nil ? 0 : (dateResult ? unit.seconds! / secondsPerDay : unit.seconds! * tps(rt))
+            let months = Int64(unit.months ?? 0)
+            @inline(__always) func step(_ x: Int64, _ amount: Int64) -> Int64? {
+                let r: Int64
+                if months != 0 {
+                    guard amount.magnitude < 1_000_000 else { return nil }
+                    let d = Temporal.floorDiv(x, perDay), rest = Temporal.floorMod(x, perDay)
+                    let nd = Int64(addMonths(Int(d), Int(sign * amount * months)))
+                    let (p, o) = nd.multipliedReportingOverflow(by: perDay)
+                    if o { return nil }
+                    r = p + rest
+                } else {
+                    let (p, o1) = amount.multipliedReportingOverflow(by: sign * perUnit)
                     let (s, o2) = x.addingReportingOverflow(p)
-                    if o1 || o2 { bad = true; return 0 }
-                    return s
+                    if o1 || o2 { return nil }
+                    r = s
                 }
-                result = .int64(out)
+                if dateResult && Int32(exactly: r) == nil { return nil }
+                return r
+            }
+            var bad = false
+            let out: [Int64] = mapBinary(values, amounts, n) { x, amount in
+                if let r = step(x, amount) { return r }
+                bad = true
+                return 0
             }
             if bad {
-                // Recheck: only a valid row may fail.
                 let ok = validRows(c, n)
-                let valid = ok.map { v in v.contains(1) } ?? true
-                if valid {
-                    let single = try rowsFailing(c, n, ok) { i in
-                        let one = [c[0].slice(row(c[0], i)..<(row(c[0], i) + 1)), c[1].slice(row(c[1], i)..<(row(c[1], i) + 1))]
-                        return one
-                    }
-                    if single { throw dateOverflow(name) }
+                for i in 0..<n where ok == nil || ok![i] != 0 {
+                    if step(values[values.count == 1 ? 0 : i], amounts[amounts.count == 1 ? 0 : i]) == nil { throw dateOverflow(name) }
                 }
             }
-            return Column(type: rt, data: result)
+            if dateResult { return Column(type: rt, data: .int32(out.map { Int32(truncatingIfNeeded: $0) })) }
+            return Column(type: rt, data: .int64(out))
         }
     }
-}
-
-/// Whether any valid row (per `ok`) is one of the failing rows: recomputes per row by
-/// calling the same kernel on single rows (rare path: only after an overflow was seen).
-private func rowsFailing(_ c: [Column], _ n: Int, _ ok: [UInt8]?, _ single: (Int) -> [Column]) throws -> Bool {
-    guard let ok else { return true }
-    // Any valid row overflowing fails the query; NULL rows (zeros) never overflow except for
-    // an extreme amount under a NULL date, which is ignored.
-    for i in 0..<n where ok[i] != 0 {
-        let one = single(i)
-        let a = one[1].int64Values[0]
-        if a.magnitude >= 1_000_000 { return true }
-        _ = one
-    }
-    return true
 }
 
 let dateFunctions: [([String], ScalarResolver)] = [
@@ -732,10 +742,10 @@ let dateFunctions: [([String], ScalarResolver)] = [
         }
     }),
     // MARK: truncation to a period
-    (["toStartOfYear"], startOfDate { d in Temporal.days(year: Temporal.civil(d).year, month: 1, day: 1) }),
-    (["toStartOfQuarter"], startOfDate { d in truncMonths(d, 3) }),
-    (["toStartOfMonth"], startOfDate { d in truncMonths(d, 1) }),
-    (["toMonday"], startOfDate { d in d - Temporal.dayOfWeek(d) + 1 }),
+    (["toStartOfYear"], startOfDate(.year)),
+    (["toStartOfQuarter"], startOfDate(.quarter)),
+    (["toStartOfMonth"], startOfDate(.month)),
+    (["toMonday"], startOfDate(.week)),
     (["toStartOfWeek"], { name, a in
         let t = try temporalOnly(name, a, count: 1...2)
         if a.count == 2 && !(a[1].isInteger || a[1].base == .nothing) { throw FunctionRegistry.typeError(name, a) }
@@ -757,15 +767,15 @@ let dateFunctions: [([String], ScalarResolver)] = [
     (["toStartOfMinute"], startOfTime(60)),
     (["toStartOfSecond"], startOfTime(1)),
     // MARK: parts
-    (["toYear", "year"], dayPart(.uint16, { .uint16($0) }) { UInt16(truncatingIfNeeded: Temporal.civil($0).year) }),
-    (["toQuarter", "quarter"], dayPart(.uint8, { .uint8($0) }) { UInt8(truncatingIfNeeded: (Temporal.civil($0).month - 1) / 3 + 1) }),
-    (["toMonth", "month"], dayPart(.uint8, { .uint8($0) }) { UInt8(truncatingIfNeeded: Temporal.civil($0).month) }),
-    (["toDayOfMonth", "day", "dayOfMonth"], dayPart(.uint8, { .uint8($0) }) { UInt8(truncatingIfNeeded: Temporal.civil($0).day) }),
-    (["toDayOfYear", "dayOfYear"], dayPart(.uint16, { .uint16($0) }) { d in UInt16(truncatingIfNeeded: dayOfYear(d, Temporal.civil(d).year)) }),
-    (["toISOWeek"], dayPart(.uint8, { .uint8($0) }) { UInt8(truncatingIfNeeded: isoWeek($0).week) }),
-    (["toISOYear"], dayPart(.uint16, { .uint16($0) }) { UInt16(truncatingIfNeeded: isoWeek($0).year) }),
-    (["toYYYYMM"], dayPart(.uint32, { .uint32($0) }) { d in let c = Temporal.civil(d); return UInt32(truncatingIfNeeded: c.year * 100 + c.month) }),
-    (["toYYYYMMDD"], dayPart(.uint32, { .uint32($0) }) { d in let c = Temporal.civil(d); return UInt32(truncatingIfNeeded: c.year * 10000 + c.month * 100 + c.day) }),
+    (["toYear", "year"], dayPart(.year, .uint16)),
+    (["toQuarter", "quarter"], dayPart(.quarter, .uint8)),
+    (["toMonth", "month"], dayPart(.month, .uint8)),
+    (["toDayOfMonth", "day", "dayOfMonth"], dayPart(.dayOfMonth, .uint8)),
+    (["toDayOfYear", "dayOfYear"], dayPart(.dayOfYear, .uint16)),
+    (["toISOWeek"], dayPart(.isoWeek, .uint8)),
+    (["toISOYear"], dayPart(.isoYear, .uint16)),
+    (["toYYYYMM"], dayPart(.yyyymm, .uint32)),
+    (["toYYYYMMDD"], dayPart(.yyyymmdd, .uint32)),
     (["toDayOfWeek", "dayOfWeek"], { name, a in
         let t = try temporalOnly(name, a, count: 1...2)
         if a.count == 2 && !(a[1].isInteger || a[1].base == .nothing) { throw FunctionRegistry.typeError(name, a) }
@@ -783,9 +793,9 @@ let dateFunctions: [([String], ScalarResolver)] = [
             }))
         }
     }),
-    (["toHour", "hour"], timePart { $0 / 3600 }),
-    (["toMinute", "minute"], timePart { $0 / 60 % 60 }),
-    (["toSecond", "second"], timePart { $0 % 60 }),
+    (["toHour", "hour"], timePart(.hour)),
+    (["toMinute", "minute"], timePart(.minute)),
+    (["toSecond", "second"], timePart(.second)),
     (["toUnixTimestamp"], { name, a in
         let t = try temporalOnly(name, a, count: 1...2)
         return propagating(name, a, args: a.count == 2 ? [t, .string] : [t], returns: .int64) { c, n in
@@ -797,8 +807,8 @@ let dateFunctions: [([String], ScalarResolver)] = [
     (["dateDiff", "date_diff", "timestampDiff", "timestamp_diff"], { name, a in
         try FunctionRegistry.argCount(name, a, 3...4)
         guard a[0].isString || a[0].base == .nothing, let ta = temporalArgType(a[1]), let tb = temporalArgType(a[2]),
-              var t = TypeRules.supertype(ta, tb) else { throw FunctionRegistry.typeError(name, a) }
-        t = t.plain
+              let st = TypeRules.supertype(ta, tb) else { throw FunctionRegistry.typeError(name, a) }
+        let t = st.plain
         return propagating(name, a, args: [.string, t, t] + (a.count == 4 ? [.string] : []), returns: .int64) { c, n in
             guard let u = try constantText(c[0], function: name, argument: "unit") else { return zeroColumn(.int64, n) }
             if c.count == 4 { try checkUTC(c[3], name) }
@@ -861,7 +871,7 @@ let dateFunctions: [([String], ScalarResolver)] = [
         }
     }),
     // MARK: formatting
-    (["formatDateTime", "date_format", "DATE_FORMAT"], { name, a in
+    (["formatDateTime"], { name, a in
         try FunctionRegistry.argCount(name, a, 2...3)
         guard let t = temporalArgType(a[0]), a[1].isString || a[1].base == .nothing else { throw FunctionRegistry.typeError(name, a) }
         var precision = 0
@@ -893,10 +903,8 @@ private func checkUTC(_ c: Column, _ fn: String) throws {
     }
 }
 
-/// The current time in ticks of 10^-precision seconds.
+/// The current (wall-clock, UTC) time in ticks of 10^-precision seconds.
 func currentTicks(precision: Int) -> Int64 {
-    let d = ContinuousClock.now  // only for the type; wall time below
-    _ = d
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     let ns = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
