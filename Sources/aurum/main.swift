@@ -1,1 +1,3 @@
-print("aurum")
+import AurumCLI
+
+AurumCommand.main()

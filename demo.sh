@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Quick start: installs the system packages Aurum builds against (only if missing), builds
+# the release binary, and runs `aurum demo`: it creates the Gold demo tables of schemas/ in
+# ./aurum-data (override with AURUM_DATA) and prints a few aggregate queries over them.
+# Extra arguments go to `aurum demo` (e.g. `bash demo.sh --scale 10`).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+cd "$(dirname "$0")"
+
+step() { printf '==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: the Swift toolchain (6.0 or later) is not on PATH; see https://www.swift.org/install/linux/" >&2
+    exit 1
+fi
+
+missing=()
+for package in libzstd-dev liblz4-dev pkg-config; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    step "Installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+step "Building (release)"
+swift build -c release --product aurum
+
+step "Running the demo"
+exec .build/release/aurum demo --data "${AURUM_DATA:-./aurum-data}" "$@"
