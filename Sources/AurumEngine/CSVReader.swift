@@ -4,8 +4,13 @@ import Foundation
 /// RFC 4180 CSV and TSV reading for `INSERT ... FROM INFILE` (the parallel loaders of
 /// AurumIngest come later). Fields are parsed into the target column types; `\N` and an
 /// unquoted empty field are NULL for nullable columns (an empty field is the default otherwise).
+/// With a `...WithNames` format and `names` given, the header's names are matched to `names`
+/// (ClickHouse's `input_format_with_names_use_header = 1`): the result's columns are in the file's
+/// order, and `order` gives, for each of them, its index in `names`/`types`.
 enum CSVReader {
-    static func read(path: String, format: String, types: [DataType]) throws -> [Block] {
+    static func read(path: String, format: String, types: [DataType], names: [String] = []) throws -> (blocks: [Block], order: [Int]) {
+        var order = Array(types.indices)
+        var types = types
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AurumError(.ioError, "could not open file \"\(path)\" for reading: \(String(cString: strerror(errno)))")
         }
@@ -76,7 +81,25 @@ enum CSVReader {
                 if i < n && bytes[i] == 0x0A { i += 1; line += 1 }
                 break
             }
-            if rowIndex == 0 && header { rowIndex += 1; continue }
+            if rowIndex == 0 && header {
+                rowIndex += 1
+                if !names.isEmpty {
+                    order = try fields.map { f in
+                        let name = f.0.trimmingCharacters(in: .whitespaces)
+                        guard let k = names.firstIndex(of: name) ?? names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+                            throw AurumError(.undefinedColumn, "\(path):\(rowLine): header names column \"\(name)\", which the table does not have")
+                        }
+                        return k
+                    }
+                    if Set(order).count != order.count {
+                        throw AurumError(.duplicateColumn, "\(path):\(rowLine): the header names a column more than once")
+                    }
+                    let all = types
+                    types = order.map { all[$0] }
+                    builders = types.map { ColumnBuilder(type: $0.nullable, capacity: 1024) }
+                }
+                continue
+            }
             rowIndex += 1
             if fields.count == 1 && fields[0].0.isEmpty && !fields[0].1 && types.count != 1 { continue }  // blank line
             guard fields.count == types.count else {
@@ -96,6 +119,6 @@ enum CSVReader {
             if builders[0].count >= 65536 { flushBlock() }
         }
         flushBlock()
-        return blocks
+        return (blocks, order)
     }
 }

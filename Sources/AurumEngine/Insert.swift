@@ -26,8 +26,9 @@ struct InsertExecutor {
             return try insertBlocks([Block(columns: [], count: 1)], into: entry, columns: [])
         case .infile(let path, let format):
             let types = targets.map { def.columns[$0].type }
-            let blocks = try CSVReader.read(path: path, format: format, types: types)
-            return try insertBlocks(blocks, into: entry, columns: targets)
+            let (blocks, order) = try CSVReader.read(path: path, format: format, types: types,
+                                                     names: targets.map { def.columns[$0].name })
+            return try insertBlocks(blocks, into: entry, columns: order.map { targets[$0] })
         case .query(let q):
             let binder = Binder(session: session, parameters: parameters)
             // VALUES: bind row literals directly against the target types (exact decimals, dates from text)
@@ -118,19 +119,28 @@ struct InsertExecutor {
                 c.type = t
                 provided[ti] = c
             }
-            for (i, c) in def.columns.enumerated() {
-                if let p = provided[i] { cols.append(p); continue }
-                if let d = defaultExprs[i] {
-                    // defaults are evaluated over the row being inserted (other columns provided first)
-                    let partial = Block(columns: def.columns.indices.map { j in provided[j] ?? Column.constant(c.type.isNullable ? .null : DDL.zeroValue(def.columns[j].type), type: def.columns[j].type.nullable, count: n) }, count: n)
-                    var v = try Cast.column(try Evaluator.evaluate(d, partial), to: c.type)
-                    if !c.type.isNullable { v.validity = nil }
-                    v.type = c.type
-                    cols.append(v)
-                } else {
-                    cols.append(Column.constant(c.type.isNullable ? .null : DDL.zeroValue(c.type), type: c.type, count: n))
-                }
+            // omitted columns without DEFAULT get NULL or the type's zero value
+            for (i, c) in def.columns.enumerated() where provided[i] == nil && defaultExprs[i] == nil {
+                provided[i] = Column.constant(c.type.isNullable ? .null : DDL.zeroValue(c.type), type: c.type, count: n)
             }
+            // defaults are evaluated over the row being inserted, each after the columns it
+            // references (which may themselves be defaulted: `b DEFAULT a * 2, a DEFAULT 1`)
+            var waiting = def.columns.indices.filter { provided[$0] == nil }
+            while !waiting.isEmpty {
+                let ready = waiting.firstIndex { i in
+                    var refs = Set<Int>()
+                    defaultExprs[i]!.collectColumns(into: &refs)
+                    return refs.allSatisfy { provided[$0] != nil }
+                } ?? 0   // a cycle: evaluate in column order with what is there
+                let i = waiting.remove(at: ready)
+                let c = def.columns[i]
+                let partial = Block(columns: def.columns.indices.map { j in provided[j] ?? Column.constant(def.columns[j].type.isNullable ? .null : DDL.zeroValue(def.columns[j].type), type: def.columns[j].type.nullable, count: n) }, count: n)
+                var v = try Cast.column(try Evaluator.evaluate(defaultExprs[i]!, partial), to: c.type)
+                if !c.type.isNullable { v.validity = nil }
+                v.type = c.type
+                provided[i] = v
+            }
+            for i in def.columns.indices { cols.append(provided[i]!) }
             pending.append(Block(columns: cols, count: n))
             pendingRows += n
             total += n

@@ -163,8 +163,15 @@ public final class Session: @unchecked Sendable, SessionContext {
         case .show(let kind):
             return try show(kind)
         case .describe(let n):
-            let entry = try table(n)
             var b = ResultBuilder(["name", "type", "default_type", "default_expression", "comment"])
+            let (db, name) = resolveName(n)
+            if let v = try VirtualTables.lookup(database: db, name: name, qualified: n.parts.count >= 2, session: self) {
+                for (i, c) in v.block.columns.enumerated() {
+                    b.add([.string(v.names[i]), .string(c.type.description), .string(""), .string(""), .string("")])
+                }
+                return b.result(tag: "DESCRIBE")
+            }
+            let entry = try table(n)
             for c in entry.definition.columns {
                 b.add([.string(c.name), .string(c.type.description), .string(c.defaultExpr == nil ? "" : "DEFAULT"),
                        .string(c.defaultExpr.map(SQLPrinter.expr) ?? ""), .string(c.comment ?? "")])

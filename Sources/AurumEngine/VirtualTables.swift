@@ -24,6 +24,11 @@ enum VirtualTables {
                        .string(t.definition.orderBy.map { SQLPrinter.expr($0) }.joined(separator: ", ")),
                        .string(t.definition.partitionBy.map { SQLPrinter.expr($0) } ?? "")])
             }
+            // the system tables list themselves, as in ClickHouse (engine SystemTables, ..., no row counts)
+            for s in systemTableNames {
+                b.add([.string("system"), .string(s), .string("System" + s.prefix(1).uppercased() + s.dropFirst()), .null, .null,
+                       .string(""), .string(""), .string(""), .string("")])
+            }
             return Table(names: b.names, block: b.block(types: [.string, .string, .string, .uint64, .uint64, .string, .string, .string, .string]))
         case "columns":
             var b = ResultBuilder(["database", "table", "name", "type", "position", "default_kind", "default_expression", "is_in_sorting_key", "comment"])

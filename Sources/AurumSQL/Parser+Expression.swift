@@ -271,6 +271,10 @@ extension SQLParser {
             if let lit = try parseTypedLiteral() { return lit }
         case "SUBSTRING", "SUBSTR", "POSITION", "TRIM", "OVERLAY":
             if next.isSymbol("("), let e = try parseSpecialFunction(t) { return e }
+        case "TABLE" where !next.isSymbol("("):
+            // A column named `table` (system.columns, system.parts), as ClickHouse allows: the
+            // keyword never starts an expression.
+            return .column(try parseQualifiedName(allowReservedFirst: true))
         default:
             if Keywords.niladicFunctions.contains(t.upper) && !next.isSymbol("(") {
                 index += 1

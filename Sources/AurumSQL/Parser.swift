@@ -229,9 +229,11 @@ struct SQLParser {
 
     mutating func parseName() throws -> String { try parseIdentifier().0 }
 
-    /// `a`, `a.b`, `a.b.c`. After a dot any word is accepted (`t.order`).
-    mutating func parseQualifiedName() throws -> QualifiedName {
-        let (first, q, t) = try parseIdentifier()
+    /// `a`, `a.b`, `a.b.c`. After a dot any word is accepted (`t.order`), and so is a reserved
+    /// word before a dot (`default.t`: ClickHouse's default database is named `default`).
+    mutating func parseQualifiedName(allowReservedFirst: Bool = false) throws -> QualifiedName {
+        let dotted = peek(1).isSymbol(".") && (peek(2).kind == .word || peek(2).kind == .quotedIdentifier)
+        let (first, q, t) = try parseIdentifier(allowReserved: allowReservedFirst || dotted)
         var parts = [first], quoted = [q]
         while isSymbol("."), peek(1).kind == .word || peek(1).kind == .quotedIdentifier {
             index += 1
