@@ -153,9 +153,15 @@ extension Binder {
                 results.append(try bindExpr(w.result, scope, agg: agg))
             }
             let el = try elseE.map { try bindExpr($0, scope, agg: agg) }
-            var t = results[0].type
-            for r in results.dropFirst() + (el.map { [$0] } ?? []) {
-                guard let s = TypeRules.supertype(t, r.type) else {
+            // A string literal branch takes the other branches' type; a String column does not
+            // mix with a non-string one (42804, as PostgreSQL, ClickHouse and DuckDB).
+            let all = results + (el.map { [$0] } ?? [])
+            let typed = all.filter { if case .constant(let v, _) = $0, v.asString != nil { return false }; return true }
+            let basis = typed.isEmpty ? all : typed
+            var t = basis[0].type
+            for r in basis.dropFirst() {
+                let mixesString = t.isString != r.type.isString && t.base != .nothing && r.type.base != .nothing
+                guard !mixesString, let s = TypeRules.supertype(t, r.type) else {
                     throw AurumError(.datatypeMismatch, "CASE types \(t.plain) and \(r.type.plain) cannot be matched", position: pos)
                 }
                 t = s
@@ -398,7 +404,11 @@ extension Binder {
 
     func addInterval(_ x: BoundExpr, _ n: BoundExpr, _ unit: IntervalUnit, negate: Bool, pos: Int) throws -> BoundExpr {
         var amount = n
-        if negate { amount = try call("negate", [n], pos: pos) }
+        // `INTERVAL '2 days'` / `INTERVAL '3' MONTH`: the parser keeps the quantity as a string.
+        if case .constant(let v, _) = n, v.asString != nil {
+            do { amount = try coerce(n, to: .int64) } catch var e as AurumError { e.position = pos; throw e }
+        }
+        if negate { amount = try call("negate", [amount], pos: pos) }
         var target = x
         if x.type.isString, case .constant = x { target = try coerce(x, to: .dateTime) }
         guard target.type.isTemporal else {

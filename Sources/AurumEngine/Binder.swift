@@ -7,6 +7,9 @@ struct ScopeColumn {
     var name: String
     var table: String?
     var type: DataType
+    /// A JOIN ... USING key of one side: reachable only qualified (`l.id`); the unqualified name
+    /// (and `*`) means the merged key column.
+    var usingHidden: Bool = false
 }
 
 struct Scope {
@@ -21,6 +24,7 @@ struct Scope {
                 let c = columns[i]
                 let nameOK = exact ? c.name == name : c.name.lowercased() == name.lowercased()
                 guard nameOK else { return false }
+                if qual == nil && c.usingHidden { return false }
                 if let q = qual {
                     guard let t = c.table else { return false }
                     return exact ? t == q : t.lowercased() == q.lowercased()
@@ -52,6 +56,8 @@ final class Binder {
     /// Select-list aliases usable in WHERE/GROUP BY/HAVING (ClickHouse style).
     var aliasStack: [[String: Expr]] = []
     var aliasGuard: Set<String> = []
+    /// The FROM scope of the SELECT being bound: a name that is a real column there is not an alias.
+    var fromScopeStack: [Scope] = []
     var parameters: [Value]
 
     init(session: SessionContext, parameters: [Value] = []) {
@@ -180,7 +186,8 @@ final class Binder {
         var aliases: [String: Expr] = [:]
         for item in s.items { if let a = item.alias { aliases[a.lowercased()] = item.expr } }
         aliasStack.append(aliases)
-        defer { aliasStack.removeLast() }
+        fromScopeStack.append(scope)
+        defer { aliasStack.removeLast(); fromScopeStack.removeLast() }
 
         if let w = s.whereClause {
             if containsAggregate(w) { throw AurumError(.groupingError, "aggregate functions are not allowed in WHERE", position: w.pos) }
@@ -194,7 +201,7 @@ final class Binder {
             if case .star(let q, _) = item.expr {
                 let tq = q?.last
                 var any = false
-                for c in scope.columns where tq == nil || c.table?.lowercased() == tq!.lowercased() {
+                for c in scope.columns where tq == nil ? !c.usingHidden : c.table?.lowercased() == tq!.lowercased() {
                     items.append((.column(QualifiedName(c.table.map { [$0, c.name] } ?? [c.name])), c.name))
                     any = true
                 }
@@ -342,12 +349,19 @@ final class Binder {
             var residual: [BoundExpr] = []
             let nl = ls.columns.count
             var conds: [BoundExpr] = []
+            var usingMerged: [(String, BoundExpr)] = []
             if !using.isEmpty {
                 for c in using {
                     guard let li = try ls.resolve(QualifiedName([c])), let ri = try rs.resolve(QualifiedName([c])) else {
                         throw AurumError(.undefinedColumn, "column \"\(c)\" specified in USING clause does not exist in both tables")
                     }
                     conds.append(try makeCompare(.eq, .column(li, ls.columns[li].type), .column(nl + ri, rs.columns[ri].type)))
+                    // the merged key: the left side's, the right's for RIGHT, coalesce(l, r) for FULL
+                    let lcol = BoundExpr.column(li, scope.columns[li].type), rcol = BoundExpr.column(nl + ri, scope.columns[nl + ri].type)
+                    let merged: BoundExpr = jt == .full ? try call("coalesce", [lcol, rcol], pos: 0) : (jt == .right ? rcol : lcol)
+                    usingMerged.append((ls.columns[li].name, merged))
+                    scope.columns[li].usingHidden = true
+                    scope.columns[nl + ri].usingHidden = true
                 }
             } else if let on {
                 conds = try bindPredicate(on, scope).conjuncts
@@ -371,9 +385,10 @@ final class Binder {
             rkeys = rkeys.map { stripNullableWidening($0, rs) }
             var plan = Plan.join(lp, rp, jt, leftKeys: lkeys, rightKeys: rkeys, residual: residual.isEmpty ? nil : (residual.count == 1 ? residual[0] : .and(residual)))
             if !using.isEmpty {
-                // USING: one output column per key (coalesced for FULL), then the rest
-                _ = plan
-                plan = .join(lp, rp, jt, leftKeys: lkeys, rightKeys: rkeys, residual: residual.isEmpty ? nil : .and(residual))
+                // USING: one output column per key (coalesced for FULL) first, then both sides' columns
+                let all = scope.columns.indices.map { BoundExpr.column($0, scope.columns[$0].type) }
+                plan = .project(plan, usingMerged.map { $0.1 } + all)
+                scope.columns = usingMerged.map { ScopeColumn(name: $0.0, table: nil, type: $0.1.type) } + scope.columns
             }
             return (plan, scope)
         }
@@ -434,6 +449,7 @@ final class Binder {
         case .quantified(_, let a, _, let b, _): return containsAggregate(a) || containsAggregate(b)
         case .column(let n):
             // an alias that names an aggregate expression
+            if let scope = fromScopeStack.last, ((try? scope.resolve(n)) ?? nil) != nil { return false }
             if n.parts.count == 1, let a = aliasStack.last?[n.last.lowercased()], !aliasGuard.contains(n.last.lowercased()) {
                 aliasGuard.insert(n.last.lowercased()); defer { aliasGuard.remove(n.last.lowercased()) }
                 return containsAggregate(a)

@@ -123,7 +123,7 @@ final class Catalog: Sendable {
         } catch {
             throw AurumError.io("cannot create data directory \(directory): \(error.localizedDescription)")
         }
-        let fd = open(directory + "/LOCK", O_RDWR | O_CREAT, 0o644)
+        let fd = open(directory + "/LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AurumError.io("cannot open \(directory)/LOCK: \(String(cString: strerror(errno)))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             Glibc.close(fd)

@@ -87,6 +87,9 @@ enum AggregateRegistry {
                 rt = isAvg ? .decimal(38, max(t.decimalScale, 6)) : .decimal(38, t.decimalScale)
             } else if t.isUnsignedInteger { kind = .uint; rt = isAvg ? .float64 : .uint64 }
             else { kind = .int; rt = isAvg ? .float64 : .int64 }
+            // Sums of 64-bit integers can exceed Int64/UInt64 with two rows: they accumulate in
+            // Int128 and return Decimal(38, 0) (PostgreSQL: numeric, DuckDB: HUGEINT); DESIGN.md.
+            if !isAvg && (t.base == .int64 || t.base == .uint64) { rt = .decimal(38, 0) }
             let argT = t.base == .bool || t.base == .nothing ? DataType.int64 : t.plain
             let finalT = rt
             if distinct {

@@ -145,6 +145,13 @@ final class SumState: AggregateState {
         }
         switch kind {
         case .float: return Column(type: t, data: .float64(Array(dbl.prefix(groups))), validity: validity)
+        case .int where resultType.isDecimal, .uint where resultType.isDecimal:
+            // 64-bit integer sums (see AggregateRegistry "sum"): Decimal(38, 0) of the Int128 total.
+            let maxv = DecimalMath.maxRaw(precision: 38)
+            for g in 0..<groups where wide[g] > maxv || wide[g] < -maxv {
+                throw AurumError(.numericValueOutOfRange, "sum is out of range for Decimal(38, 0)")
+            }
+            return Column(type: t, data: Cast.makeDecimal(Array(wide.prefix(groups)), resultType), validity: validity)
         case .int:
             var out = [Int64](repeating: 0, count: groups)
             for g in 0..<groups {

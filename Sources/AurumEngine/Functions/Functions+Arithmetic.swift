@@ -180,6 +180,22 @@ func resolveArithmetic(_ op: ArithOp, _ name: String, _ args: [DataType]) throws
                                     function: fn(.int64, decimalKernel(op, sa: s, sb: s, rt: .decimal(38, s))))
         }
     }
+    // ClickHouse result types for + - * of integers narrower than 64 bits: the next wider type
+    // (UInt8 + UInt8 -> UInt16, Int32 * Int32 -> Int64; a difference or a mixed-sign operation is
+    // signed). The Int64 result always fits; 64-bit operands give Int64 as before.
+    func width(_ t: DataType) -> Int {
+        switch t.base { case .bool, .int8, .uint8: 1; case .int16, .uint16: 2; case .int32, .uint32: 4; default: 8 }
+    }
+    let w = max(width(a), width(b))
+    if w < 8 && (op == .add || op == .sub || op == .mul) {
+        let unsigned = op != .sub && (a.isUnsignedInteger || a.base == .bool) && (b.isUnsignedInteger || b.base == .bool)
+        let rt: DataType = switch w { case 1: unsigned ? .uint16 : .int16; case 2: unsigned ? .uint32 : .int32; default: unsigned ? .uint64 : .int64 }
+        let k = intKernel(op, name: name)
+        return ResolvedFunction(argumentTypes: [.int64, .int64], function: fn(rt, ScalarKernel { c, n in
+            let r = try k.run(c, n)
+            return Column(type: rt, data: integerData(r.int64Values.map { Int128($0) }, rt), validity: r.validity)
+        }))
+    }
     return ResolvedFunction(argumentTypes: [.int64, .int64], function: fn(.int64, intKernel(op, name: name)))
 }
 

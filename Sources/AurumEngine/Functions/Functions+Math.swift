@@ -11,15 +11,14 @@ import Darwin
 // Decisions (documented in docs/sql.md):
 // - round rounds half away from zero for every type (PostgreSQL numeric, DuckDB; ClickHouse uses
 //   banker's rounding for floats). Floats round as DuckDB does: round(x * 10^n) / 10^n.
-// - round/floor/ceil/trunc keep Decimal and integer types exactly (a negative digit count rounds
-//   integers to tens, hundreds, ...); floats give Float64. Rounding a decimal up past its
-//   precision is 22003.
-// - sqrt of a negative number (2201F), the logarithm of zero or a negative number (2201E) and
-//   asin/acos outside [-1, 1] (22003) are errors, as in PostgreSQL and DuckDB (ClickHouse gives NaN).
+// - round/floor/ceil/trunc keep integer types exactly (a negative digit count rounds integers to
+//   tens, hundreds, ...); floats give Float64. Decimal(P, S) keeps P and takes the scale of the
+//   digit count when it is a constant (min(S, max(n, 0)); 0 without digits), as PostgreSQL and
+//   DuckDB: round(2.71828, 3) = 2.718, floor(2.7) = 2. Rounding past the precision is 22003.
+// - sqrt of a negative number is NaN and the logarithm of zero -Infinity (of a negative number
+//   NaN), as in ClickHouse and DuckDB (PostgreSQL raises 2201F/2201E); asin/acos outside
+//   [-1, 1] are errors (22003).
 // - sign returns Int8 (ClickHouse, DuckDB).
-
-private let logError = SQLState("2201E")
-private let powerError = SQLState("2201F")
 
 private func numericArg(_ t: DataType) -> Bool { t.isNumeric || t.base == .bool || t.base == .nothing }
 
@@ -66,30 +65,36 @@ private func roundResolver(_ rule: FloatingPointRoundingRule) -> ScalarResolver 
         let digitsArg: [DataType] = a.count == 2 ? [.int64] : []
         if x.isDecimal || x.isInteger {
             let t = x.plain
-            return propagating(name, a, args: [t] + digitsArg, returns: t) { c, n in
+            // Decimal result scale: the digit count when known at bind time (see the header).
+            var resultScale = t.decimalScale
+            if a.count == 1 { resultScale = 0 }
+            else if let d = FunctionRegistry.constantArgument(1)?.asInt64 { resultScale = Int(Swift.min(Int64(resultScale), Swift.max(d, 0))) }
+            let rt = t.isDecimal ? DataType.decimal(t.decimalPrecision, resultScale) : t
+            return propagating(name, a, args: [t] + digitsArg, returns: rt) { c, n in
                 let digits = c.count == 2 ? c[1].int64Values : [0]
                 let scale = t.decimalScale
                 let raw = t.isDecimal ? Cast.decimalRaw(c[0].data) : Cast.wide(c[0].data)
+                let down = DecimalMath.pow10[scale - rt.decimalScale]  // to the result scale (exact)
                 let out: [Int128] = mapBinary(raw, digits, n) { v, d in
                     let drop = Int64(scale) - d  // decimal digits to clear
-                    if drop <= 0 { return v }
+                    if drop <= 0 { return v / down }
                     if drop > 38 { return 0 }
-                    return roundMultiple(v, DecimalMath.pow10[Int(drop)], rule)
+                    return roundMultiple(v, DecimalMath.pow10[Int(drop)], rule) / down
                 }
-                // Range check for the kept type (only valid rows can fail).
+                // Range check for the result type (only valid rows can fail).
                 let (lo, hi): (Int128, Int128) = t.isDecimal
-                    ? (-DecimalMath.maxRaw(precision: t.decimalPrecision), DecimalMath.maxRaw(precision: t.decimalPrecision))
+                    ? (-DecimalMath.maxRaw(precision: rt.decimalPrecision), DecimalMath.maxRaw(precision: rt.decimalPrecision))
                     : Value.intRange(t)
                 let ok = validRows(c, n)
                 for i in 0..<n where (out[i] < lo || out[i] > hi) && (ok == nil || ok![i] != 0) {
-                    throw AurumError(.numericValueOutOfRange, "\(name): result out of range for type \(t)")
+                    throw AurumError(.numericValueOutOfRange, "\(name): result out of range for type \(rt)")
                 }
                 let data: ColumnData
-                if t.isDecimal { data = Cast.makeDecimal(out, t) }
+                if t.isDecimal { data = Cast.makeDecimal(out, rt) }
                 else {
                     data = integerData(out.map { Swift.min(Swift.max($0, lo), hi) }, t)
                 }
-                return Column(type: t, data: data)
+                return Column(type: rt, data: data)
             }
         }
         return propagating(name, a, args: [.float64] + digitsArg, returns: .float64) { c, n in
@@ -177,17 +182,13 @@ let mathFunctions: [([String], ScalarResolver)] = [
     (["floor"], roundResolver(.down)),
     (["ceil", "ceiling"], roundResolver(.up)),
     (["trunc", "truncate"], roundResolver(.towardZero)),
-    (["sqrt"], floatUnary({ $0.squareRoot() }, domain: { !($0 < 0) },
-                          error: { n, _ in AurumError(powerError, "\(n): cannot take square root of a negative number") })),
+    (["sqrt"], floatUnary({ $0.squareRoot() })),
     // glibc's cbrt(27) is 3.0000000000000004: snap exact cubes of integers.
     (["cbrt"], floatUnary({ x in let r = cbrt(x), k = r.rounded(); return k * k * k == x ? k : r })),
     (["exp"], floatUnary({ exp($0) })),
-    (["ln", "log"], floatUnary({ log($0) }, domain: { !($0 <= 0) },
-                               error: { n, x in AurumError(logError, x == 0 ? "\(n): cannot take logarithm of zero" : "\(n): cannot take logarithm of a negative number") })),
-    (["log2"], floatUnary({ log2($0) }, domain: { !($0 <= 0) },
-                          error: { n, x in AurumError(logError, x == 0 ? "\(n): cannot take logarithm of zero" : "\(n): cannot take logarithm of a negative number") })),
-    (["log10"], floatUnary({ log10($0) }, domain: { !($0 <= 0) },
-                           error: { n, x in AurumError(logError, x == 0 ? "\(n): cannot take logarithm of zero" : "\(n): cannot take logarithm of a negative number") })),
+    (["ln", "log"], floatUnary({ log($0) })),
+    (["log2"], floatUnary({ log2($0) })),
+    (["log10"], floatUnary({ log10($0) })),
     (["sin"], floatUnary({ sin($0) })),
     (["cos"], floatUnary({ cos($0) })),
     (["tan"], floatUnary({ tan($0) })),
