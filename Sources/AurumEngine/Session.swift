@@ -226,7 +226,8 @@ public final class Session: @unchecked Sendable, SessionContext {
             guard catalog.databaseExists(db) else { throw AurumError(.invalidCatalogName, "database \"\(db)\" does not exist") }
             var b = ResultBuilder(["name"])
             let names = db == "system" ? VirtualTables.systemTableNames : catalog.tables(in: db).map(\.name)
-            for n in names where like.map({ LikeMatcher(pattern: $0, caseInsensitive: false).matches(Array(n.utf8)) }) ?? true {
+            let pattern = like.map { p in Array(p.utf8).withUnsafeBufferPointer { LikePattern($0, caseInsensitive: false) } }
+            for n in names where pattern.map({ p in Array(n.utf8).withUnsafeBufferPointer { p.matches($0) } }) ?? true {
                 b.add([.string(n)])
             }
             return b.result(tag: "SHOW")
