@@ -207,11 +207,7 @@ extension Binder {
             let b = try asPredicate(try bindExpr(x, scope, agg: agg), pos)
             // x IS TRUE: true only when x is known true
             let cmp = BoundExpr.and([.isNull(b, negated: true), v ? b : .not(b)])
-            let folded = BoundExpr.call(BoundFunction(name: "coalesce", returnType: .bool, kernel: ScalarKernel { c, n in
-                let col = Evaluator.broadcast(c[0], n)
-                guard case .uint8(let bits) = col.data else { return col }
-                return Column(type: .bool, data: .uint8((0..<n).map { col.isNull($0) ? 0 : bits[$0] }))
-            }, nulls: .custom), [cmp])
+            let folded = nullAsFalse(cmp)
             return neg ? .not(folded) : folded
         case .subquery(let q, let pos):
             let (p, _) = try bindQuery(q)
@@ -252,6 +248,15 @@ extension Binder {
             if xs.count == 1 { return try bindExpr(xs[0], scope, agg: agg) }
             throw AurumError(.featureNotSupported, "row values (tuples) are not supported in this position", position: pos)
         }
+    }
+
+    /// `coalesce(predicate, false)`: a NULL result counts as false (IS TRUE, IS NOT DISTINCT FROM).
+    func nullAsFalse(_ predicate: BoundExpr) -> BoundExpr {
+        .call(BoundFunction(name: "coalesce", returnType: .bool, kernel: ScalarKernel { c, n in
+            let col = Evaluator.broadcast(c[0], n)
+            guard case .uint8(let bits) = col.data else { return col }
+            return Column(type: .bool, data: .uint8((0..<n).map { col.isNull($0) ? 0 : bits[$0] }))
+        }, nulls: .custom), [predicate])
     }
 
     func compareOp(_ op: BinaryOperator, _ pos: Int) throws -> CompareOp {
@@ -356,11 +361,7 @@ extension Binder {
             // not distinct: both null, or both non-null and equal
             let bothNull = BoundExpr.and([.isNull(a, negated: false), .isNull(b, negated: false)])
             let bothEq = BoundExpr.and([.isNull(a, negated: true), .isNull(b, negated: true), eq])
-            let nd = BoundExpr.call(BoundFunction(name: "coalesce", returnType: .bool, kernel: ScalarKernel { c, n in
-                let col = Evaluator.broadcast(c[0], n)
-                guard case .uint8(let bits) = col.data else { return col }
-                return Column(type: .bool, data: .uint8((0..<n).map { col.isNull($0) ? 0 : bits[$0] }))
-            }, nulls: .custom), [.or([bothNull, bothEq])])
+            let nd = nullAsFalse(.or([bothNull, bothEq]))
             return op == .isNotDistinctFrom ? nd : .not(nd)
         case .like, .notLike, .ilike, .notIlike:
             let name = [.like: "like", .notLike: "notLike", .ilike: "ilike", .notIlike: "notILike"][op]!

@@ -1,4 +1,5 @@
 import AurumCore
+import AurumStorage
 import Foundation
 
 /// RFC 4180 CSV and TSV reading for `INSERT ... FROM INFILE` (the parallel loaders of
@@ -109,7 +110,7 @@ enum CSVReader {
                 let t = types[k]
                 if (!quoted && text == "\\N") || (!quoted && text.isEmpty && t.isNullable) { builders[k].append(.null); continue }
                 if !quoted && text.isEmpty && !t.isString {
-                    builders[k].append(t.isNullable ? .null : DDL.zeroValue(t)); continue
+                    builders[k].append(t.isNullable ? .null : StorageColumn.zeroValue(t)); continue
                 }
                 do { builders[k].append(try Value.string(text).cast(to: t)) } catch var e as AurumError {
                     e.message = "\(path):\(rowLine): column \(k + 1): \(e.message)"

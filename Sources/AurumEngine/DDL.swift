@@ -90,7 +90,7 @@ enum DDL {
     static func storageSchema(_ def: TableDefinition) throws -> StorageSchema {
         var cols: [StorageColumn] = []
         for c in def.columns {
-            var dv: Value = c.type.isNullable ? .null : zeroValue(c.type)
+            var dv: Value = c.type.isNullable ? .null : StorageColumn.zeroValue(c.type)
             if let d = c.defaultExpr, let v = try? constantDefault(d, c.type) { dv = v }
             cols.append(StorageColumn(name: c.name, type: c.type, codec: codecSteps(c.codec), defaultValue: dv))
         }
@@ -109,22 +109,6 @@ enum DDL {
         default: break
         }
         return StorageSchema(columns: cols, sortKey: key, indexGranularity: def.indexGranularity, mergeMode: mode)
-    }
-
-    static func zeroValue(_ t: DataType) -> Value {
-        switch t.base {
-        case .bool: return .bool(false)
-        case .int8, .int16, .int32, .int64: return .int(0)
-        case .uint8, .uint16, .uint32, .uint64: return .uint(0)
-        case .float32, .float64: return .float(0)
-        case .decimal(_, let s): return .decimal(0, scale: s)
-        case .string: return .string("")
-        case .date: return .date(0)
-        case .dateTime: return .dateTime(0)
-        case .dateTime64(let p): return .dateTime64(0, precision: p)
-        case .uuid: return .uuid(0)
-        case .nothing: return .null
-        }
     }
 
     /// Evaluates a constant DEFAULT expression (no column references) to a value of type t.

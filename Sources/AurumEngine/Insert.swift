@@ -121,7 +121,7 @@ struct InsertExecutor {
             }
             // omitted columns without DEFAULT get NULL or the type's zero value
             for (i, c) in def.columns.enumerated() where provided[i] == nil && defaultExprs[i] == nil {
-                provided[i] = Column.constant(c.type.isNullable ? .null : DDL.zeroValue(c.type), type: c.type, count: n)
+                provided[i] = Column.constant(c.type.isNullable ? .null : StorageColumn.zeroValue(c.type), type: c.type, count: n)
             }
             // defaults are evaluated over the row being inserted, each after the columns it
             // references (which may themselves be defaulted: `b DEFAULT a * 2, a DEFAULT 1`)
@@ -134,7 +134,7 @@ struct InsertExecutor {
                 } ?? 0   // a cycle: evaluate in column order with what is there
                 let i = waiting.remove(at: ready)
                 let c = def.columns[i]
-                let partial = Block(columns: def.columns.indices.map { j in provided[j] ?? Column.constant(def.columns[j].type.isNullable ? .null : DDL.zeroValue(def.columns[j].type), type: def.columns[j].type.nullable, count: n) }, count: n)
+                let partial = Block(columns: def.columns.indices.map { j in provided[j] ?? Column.constant(def.columns[j].type.isNullable ? .null : StorageColumn.zeroValue(def.columns[j].type), type: def.columns[j].type.nullable, count: n) }, count: n)
                 var v = try Cast.column(try Evaluator.evaluate(defaultExprs[i]!, partial), to: c.type)
                 if !c.type.isNullable { v.validity = nil }
                 v.type = c.type
