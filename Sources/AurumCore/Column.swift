@@ -7,12 +7,24 @@ public struct Column: Sendable, Equatable {
     public var type: DataType
     public var data: ColumnData
     public var validity: [UInt8]?
+    /// Optional side-car for string columns read from dictionary-encoded storage
+    /// (LowCardinality): the same rows as dictionary codes. `data` is always materialised
+    /// too; kernels that know the dictionary (grouping, scan predicates) may use the codes
+    /// instead. Operations that build new data drop it; `gather`/`slice` keep it in step.
+    /// Ignored by `==`.
+    public var dictionary: DictionaryCodes?
 
-    public init(type: DataType, data: ColumnData, validity: [UInt8]? = nil) {
+    public init(type: DataType, data: ColumnData, validity: [UInt8]? = nil, dictionary: DictionaryCodes? = nil) {
         assert(validity == nil || validity!.count == data.count)
+        assert(dictionary == nil || dictionary!.codes.count == data.count)
         self.type = type
         self.data = data
         self.validity = validity
+        self.dictionary = dictionary
+    }
+
+    public static func == (a: Column, b: Column) -> Bool {
+        a.type == b.type && a.data == b.data && a.validity == b.validity
     }
 
     @inlinable public var count: Int { data.count }
@@ -53,7 +65,7 @@ public struct Column: Sendable, Equatable {
             for k in 0..<idx.count { let b = val[Int(idx[k])]; out[k] = b; if b == 0 { any = true } }
             v = any ? out : nil
         }
-        return Column(type: type, data: data.gather(idx), validity: v)
+        return Column(type: type, data: data.gather(idx), validity: v, dictionary: dictionary?.gather(idx))
     }
 
     public func slice(_ r: Range<Int>) -> Column {
@@ -62,10 +74,11 @@ public struct Column: Sendable, Equatable {
             let s = Array(val[r])
             v = s.contains(0) ? s : nil
         }
-        return Column(type: type, data: data.slice(r), validity: v)
+        return Column(type: type, data: data.slice(r), validity: v, dictionary: dictionary?.slice(r))
     }
 
     public mutating func append(contentsOf other: Column) {
+        dictionary = nil
         if validity != nil || other.validity != nil {
             var v = validity ?? [UInt8](repeating: 1, count: count)
             v.append(contentsOf: other.validity ?? [UInt8](repeating: 1, count: other.count))

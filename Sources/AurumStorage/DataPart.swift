@@ -23,6 +23,18 @@ public struct GranuleStats: Sendable, Equatable {
     public func hasNull(_ g: Int) -> Bool { hasNull[g] }
 }
 
+/// The decoded `<stem>.dict` of one part column (see `PartDictionary`).
+struct StoredDictionary: Sendable {
+    /// Process-wide id (`DictionaryCodes.nextID()`), one per loaded dictionary.
+    let id: Int
+    /// Distinct values, ascending in unsigned byte order.
+    let values: StringArray
+    /// `.uint8`, `.uint16` or `.uint32`: the codes in `<stem>.bin`.
+    let codeType: PhysicalType
+    /// Length of the longest value.
+    let maxLength: Int
+}
+
 /// The on-disk state of one part directory, shared by every `DataPart` view of it
 /// (a schema change rebinds parts without touching their files).
 ///
@@ -40,11 +52,14 @@ final class PartCore: Sendable {
     let bytesOnDisk: Int
     let io: FileIO
     let obsolete = Atomic<Bool>(false)
+    /// Per part column: stored dictionary-encoded (`<stem>.dict` is listed in checksums.txt).
+    let dictionaryEncoded: [Bool]
 
     private struct Caches {
         var marks: [Int: Marks] = [:]
         var stats: [Int: GranuleStats?] = [:]
         var primary: [Column]?? = nil
+        var dictionaries: [Int: StoredDictionary] = [:]
     }
     private let caches = Mutex(Caches())
 
@@ -61,6 +76,7 @@ final class PartCore: Sendable {
         self.checksums = checksums
         self.bytesOnDisk = checksums.files.values.reduce(0) { $0 + $1.size }
         self.io = io
+        self.dictionaryEncoded = columns.map { checksums.files[PartFiles.dict($0.stem)] != nil }
     }
 
     deinit {
@@ -110,6 +126,9 @@ final class PartCore: Sendable {
         for c in cols {
             for f in [PartFiles.bin(c.stem), PartFiles.marks(c.stem), PartFiles.minMax(c.stem)] where sums.files[f] == nil {
                 throw bad("column \"\(c.name)\": \(f) is not listed in checksums.txt")
+            }
+            if sums.files[PartFiles.dict(c.stem)] != nil && c.type.physical != .string {
+                throw bad("column \"\(c.name)\": \(PartFiles.dict(c.stem)) is listed but the column is \(c.type)")
             }
         }
         return PartCore(tableDirectory: tableDirectory, name: name, info: info, columns: cols, checksums: sums, io: io)
@@ -208,6 +227,30 @@ final class PartCore: Sendable {
         return result
     }
 
+    /// The dictionary of dictionary-encoded part column `c` (loaded once, verified against
+    /// checksums.txt and its block checksum, then cached with a process-wide id).
+    func dictionary(_ c: Int) throws -> StoredDictionary {
+        if let d = caches.withLock({ $0.dictionaries[c] }) { return d }
+        let col = columns[c]
+        let file = PartFiles.dict(col.stem)
+        let bytes = try readVerified(file, column: col.name)
+        let payload = try decodeSingleBlock(bytes, file: file, column: col.name)
+        let parsed: (values: StringArray, codeType: PhysicalType)
+        switch payload.withUnsafeBytes({ b in Result { () throws(ValuesCodec.DecodeError) in try PartDictionary.decodePayload(b) } }) {
+        case .success(let p): parsed = p
+        case .failure(.malformed(let why)): throw corrupted("malformed dictionary file \(file): \(why)", column: col.name)
+        }
+        var maxLength = 0
+        for i in 0..<parsed.values.count { maxLength = Swift.max(maxLength, parsed.values.length(at: i)) }
+        let d = StoredDictionary(id: DictionaryCodes.nextID(), values: parsed.values, codeType: parsed.codeType, maxLength: maxLength)
+        // Another reader may have loaded it meanwhile: keep one id per dictionary.
+        return caches.withLock { st in
+            if let other = st.dictionaries[c] { return other }
+            st.dictionaries[c] = d
+            return d
+        }
+    }
+
     private func decodeSingleBlock(_ bytes: [UInt8], file: String, column: String?) throws -> [UInt8] {
         try bytes.withUnsafeBytes { b in
             do {
@@ -286,109 +329,200 @@ final class PartCore: Sendable {
     }
 
     /// Reads rows of granules `granules` of part column `c` as `type` (the table's type).
+    ///
+    /// A dictionary-encoded column comes back materialised (`.string`) with the codes as the
+    /// `dictionary` side-car — except when `type` is not nullable but the part has NULLs in
+    /// the range: their code 0 does not stand for the empty string stored under a NULL, so
+    /// the side-car is left out.
     func readColumn(_ c: Int, as type: DataType, granules: Range<Int>) throws -> Column {
         let col = columns[c]
         let m = try marks(c)
         let totalRows = granules.reduce(0) { $0 + m.rows[$1] }
-        let p = col.type.physical
-        let file = PartFiles.bin(col.stem)
-        let valueSpans = spans(m, granules: granules, nulls: false)
-        var zstd: ZstdDecompressor? = nil
-        var scratch: UnsafeMutableRawPointer? = nil
-        var scratchCap = 0
-        defer { scratch?.deallocate() }
-        func scratchBuffer(_ n: Int) -> UnsafeMutableRawPointer {
-            if scratchCap < n || scratch == nil {
-                scratch?.deallocate()
-                scratchCap = Swift.max(n, 64)
-                scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCap, alignment: 16)
+        let scratch = ReadScratch()
+        if dictionaryEncoded[c] {
+            let (dict, codes) = try readCodes(c, m, granules: granules, totalRows: totalRows, scratch: scratch)
+            // The null map is read even for a non-nullable `type`, so NULL rows read as "" as
+            // in the plain layout.
+            let nulls = m.hasNulls ? try readNullMap(c, m, granules: granules, totalRows: totalRows, scratch: scratch) : nil
+            let dc = DictionaryCodes(id: dict.id, values: dict.values, codes: codes)
+            let bound = dict.maxLength.multipliedReportingOverflow(by: totalRows)
+            if bound.overflow || bound.partialValue > Int(UInt32.max) {
+                // Rare enough to pay an extra pass: the materialised bytes must fit UInt32 offsets.
+                var total = 0
+                dc.withCodes { for (i, code) in $0.enumerated() where nulls == nil || nulls![i] != 0 { total += dict.values.length(at: Int(code)) } }
+                guard total <= Int(UInt32.max) else {
+                    throw AurumError(SQLState("54000"), "reading \(totalRows) rows of column \"\(col.name)\" of part \"\(name)\" would produce more than 4 GiB of strings")
+                }
             }
-            return scratch!
+            let data = ColumnData.string(dc.materialize(validity: nulls))
+            if type.isNullable { return Column(type: type, data: data, validity: nulls, dictionary: dc) }
+            return Column(type: type, data: data, dictionary: nulls == nil ? dc : nil)
         }
-        func decode(_ h: CompressedBlock.Header, _ blk: UnsafeRawPointer, into dst: UnsafeMutableRawPointer, at off: Int) throws {
-            do { try CompressedBlock.decode(h, at: blk, into: dst, zstd: &zstd) }
-            catch { throw corrupted("\(file): block at offset \(off): \(error)", column: col.name) }
-        }
-
         let data: ColumnData
-        if p == .string {
-            var sa = StringArray()
-            sa.offsets.reserveCapacity(totalRows + 1)
-            try withBlocks(file, column: col.name, spans: valueSpans) { s, h, blk in
-                let dst = scratchBuffer(h.uncompressedSize)
-                try decode(h, blk, into: dst, at: s.offset)
-                let n = h.rows
-                guard n * 4 <= h.uncompressedSize else { throw corrupted("\(file): block at offset \(s.offset): bad string lengths", column: col.name) }
-                let bytesBase = n * 4
-                var pos = bytesBase
-                for i in 0..<s.rows.lowerBound {
-                    pos += Int(UInt32(littleEndian: dst.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-                let startPos = pos
-                var total = sa.bytes.count
-                for i in s.rows {
-                    let l = Int(UInt32(littleEndian: dst.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    pos += l
-                    total += l
-                    sa.offsets.append(UInt32(truncatingIfNeeded: total))
-                }
-                guard pos <= h.uncompressedSize, total <= Int(UInt32.max) else {
-                    throw corrupted("\(file): block at offset \(s.offset): string bytes past end of block", column: col.name)
-                }
-                sa.bytes.append(contentsOf: UnsafeRawBufferPointer(start: dst + startPos, count: pos - startPos))
-            }
-            data = .string(sa)
+        if col.type.physical == .string {
+            data = .string(try readStrings(c, m, granules: granules, totalRows: totalRows, scratch: scratch))
         } else {
-            let w = p.width
-            data = try ColumnData.fromRaw(p, count: totalRows) { out in
-                try withBlocks(file, column: col.name, spans: valueSpans) { s, h, blk in
-                    guard h.uncompressedSize == h.rows * w else {
-                        throw corrupted("\(file): block at offset \(s.offset): size \(h.uncompressedSize) is not \(h.rows) × \(w)", column: col.name)
-                    }
-                    let dst = out.baseAddress! + s.outRow * w
-                    if s.rows.count == h.rows {
-                        try decode(h, blk, into: dst, at: s.offset)   // whole block: straight into the column
-                    } else {
-                        let tmp = scratchBuffer(h.uncompressedSize)
-                        try decode(h, blk, into: tmp, at: s.offset)
-                        dst.copyMemory(from: tmp + s.rows.lowerBound * w, byteCount: s.rows.count * w)
-                    }
-                }
-            }
+            data = try readFixed(c, col.type.physical, m, granules: granules, totalRows: totalRows, scratch: scratch)
         }
-
         var validity: [UInt8]? = nil
         if m.hasNulls && type.isNullable {
-            let nfile = PartFiles.nullBin(col.stem)
-            var v = [UInt8](repeating: 1, count: totalRows)
-            var any = false
-            try v.withUnsafeMutableBytes { out in
-                try withBlocks(nfile, column: col.name, spans: spans(m, granules: granules, nulls: true)) { s, h, blk in
-                    guard h.uncompressedSize == h.rows else { throw corrupted("\(nfile): block at offset \(s.offset): bad size", column: col.name) }
-                    let tmp = scratchBuffer(h.uncompressedSize)
-                    do { try CompressedBlock.decode(h, at: blk, into: tmp, zstd: &zstd) }
-                    catch { throw corrupted("\(nfile): block at offset \(s.offset): \(error)", column: col.name) }
-                    let src = tmp.assumingMemoryBound(to: UInt8.self)
-                    let dst = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                    for i in 0..<s.rows.count {
-                        let b: UInt8 = src[s.rows.lowerBound + i] == 0 ? 0 : 1
-                        dst[s.outRow + i] = b
-                        if b == 0 { any = true }
-                    }
-                }
-            }
-            if any { validity = v }
+            validity = try readNullMap(c, m, granules: granules, totalRows: totalRows, scratch: scratch)
         }
         return Column(type: type, data: data, validity: validity)
+    }
+
+    /// Codes and validity of a dictionary-encoded part column (validity as `readColumn`: only
+    /// for a nullable `type` with NULLs in the range). nil when `type` is not nullable but the
+    /// range has NULLs (see `readColumn`).
+    func readDictionaryCodes(_ c: Int, as type: DataType, granules: Range<Int>) throws -> (codes: DictionaryCodes, validity: [UInt8]?)? {
+        precondition(dictionaryEncoded[c], "part column \(c) is not dictionary-encoded")
+        let m = try marks(c)
+        let totalRows = granules.reduce(0) { $0 + m.rows[$1] }
+        let scratch = ReadScratch()
+        let nulls = m.hasNulls ? try readNullMap(c, m, granules: granules, totalRows: totalRows, scratch: scratch) : nil
+        if nulls != nil && !type.isNullable { return nil }
+        let (dict, codes) = try readCodes(c, m, granules: granules, totalRows: totalRows, scratch: scratch)
+        return (DictionaryCodes(id: dict.id, values: dict.values, codes: codes), nulls)
+    }
+
+    /// Scratch memory and a zstd context for one column read (reused across its blocks).
+    private final class ReadScratch {
+        var zstd: ZstdDecompressor? = nil
+        private var buffer: UnsafeMutableRawPointer? = nil
+        private var capacity = 0
+        deinit { buffer?.deallocate() }
+        /// At least `n` bytes; the previous contents are lost when it grows.
+        func bytes(_ n: Int) -> UnsafeMutableRawPointer {
+            if capacity < n || buffer == nil {
+                buffer?.deallocate()
+                capacity = Swift.max(n, 64)
+                buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            }
+            return buffer!
+        }
+    }
+
+    private func decode(_ h: CompressedBlock.Header, _ blk: UnsafeRawPointer, into dst: UnsafeMutableRawPointer,
+                        file: String, column: String, offset: Int, scratch: ReadScratch) throws {
+        do { try CompressedBlock.decode(h, at: blk, into: dst, zstd: &scratch.zstd) }
+        catch { throw corrupted("\(file): block at offset \(offset): \(error)", column: column) }
+    }
+
+    /// Fixed-width values of `<stem>.bin` as physical type `p` (the column's, or the code type).
+    private func readFixed(_ c: Int, _ p: PhysicalType, _ m: Marks, granules: Range<Int>, totalRows: Int,
+                           scratch: ReadScratch) throws -> ColumnData {
+        let col = columns[c]
+        let file = PartFiles.bin(col.stem)
+        let w = p.width
+        return try ColumnData.fromRaw(p, count: totalRows) { out in
+            try withBlocks(file, column: col.name, spans: spans(m, granules: granules, nulls: false)) { s, h, blk in
+                guard h.uncompressedSize == h.rows * w else {
+                    throw corrupted("\(file): block at offset \(s.offset): size \(h.uncompressedSize) is not \(h.rows) × \(w)", column: col.name)
+                }
+                let dst = out.baseAddress! + s.outRow * w
+                if s.rows.count == h.rows {
+                    // Whole block: straight into the column.
+                    try decode(h, blk, into: dst, file: file, column: col.name, offset: s.offset, scratch: scratch)
+                } else {
+                    let tmp = scratch.bytes(h.uncompressedSize)
+                    try decode(h, blk, into: tmp, file: file, column: col.name, offset: s.offset, scratch: scratch)
+                    dst.copyMemory(from: tmp + s.rows.lowerBound * w, byteCount: s.rows.count * w)
+                }
+            }
+        }
+    }
+
+    /// Plain string values of `<stem>.bin` (lengths, then bytes, per block).
+    private func readStrings(_ c: Int, _ m: Marks, granules: Range<Int>, totalRows: Int, scratch: ReadScratch) throws -> StringArray {
+        let col = columns[c]
+        let file = PartFiles.bin(col.stem)
+        var sa = StringArray()
+        sa.offsets.reserveCapacity(totalRows + 1)
+        try withBlocks(file, column: col.name, spans: spans(m, granules: granules, nulls: false)) { s, h, blk in
+            let dst = scratch.bytes(h.uncompressedSize)
+            try decode(h, blk, into: dst, file: file, column: col.name, offset: s.offset, scratch: scratch)
+            let n = h.rows
+            guard n * 4 <= h.uncompressedSize else { throw corrupted("\(file): block at offset \(s.offset): bad string lengths", column: col.name) }
+            let bytesBase = n * 4
+            var pos = bytesBase
+            for i in 0..<s.rows.lowerBound {
+                pos += Int(UInt32(littleEndian: dst.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+            let startPos = pos
+            var total = sa.bytes.count
+            for i in s.rows {
+                let l = Int(UInt32(littleEndian: dst.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                pos += l
+                total += l
+                sa.offsets.append(UInt32(truncatingIfNeeded: total))
+            }
+            guard pos <= h.uncompressedSize, total <= Int(UInt32.max) else {
+                throw corrupted("\(file): block at offset \(s.offset): string bytes past end of block", column: col.name)
+            }
+            sa.bytes.append(contentsOf: UnsafeRawBufferPointer(start: dst + startPos, count: pos - startPos))
+        }
+        return sa
+    }
+
+    /// The null map of the range; nil when no row in it is NULL. Only if `m.hasNulls`.
+    private func readNullMap(_ c: Int, _ m: Marks, granules: Range<Int>, totalRows: Int, scratch: ReadScratch) throws -> [UInt8]? {
+        let col = columns[c]
+        let nfile = PartFiles.nullBin(col.stem)
+        var v = [UInt8](repeating: 1, count: totalRows)
+        var any = false
+        try v.withUnsafeMutableBytes { out in
+            try withBlocks(nfile, column: col.name, spans: spans(m, granules: granules, nulls: true)) { s, h, blk in
+                guard h.uncompressedSize == h.rows else { throw corrupted("\(nfile): block at offset \(s.offset): bad size", column: col.name) }
+                let tmp = scratch.bytes(h.uncompressedSize)
+                try decode(h, blk, into: tmp, file: nfile, column: col.name, offset: s.offset, scratch: scratch)
+                let src = tmp.assumingMemoryBound(to: UInt8.self)
+                let dst = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                for i in 0..<s.rows.count {
+                    let b: UInt8 = src[s.rows.lowerBound + i] == 0 ? 0 : 1
+                    dst[s.outRow + i] = b
+                    if b == 0 { any = true }
+                }
+            }
+        }
+        return any ? v : nil
+    }
+
+    /// The codes of a dictionary-encoded column for the range, each checked against the
+    /// dictionary (an out-of-range code is corruption, reported before anything decodes it).
+    private func readCodes(_ c: Int, _ m: Marks, granules: Range<Int>, totalRows: Int,
+                           scratch: ReadScratch) throws -> (StoredDictionary, ColumnData) {
+        let dict = try dictionary(c)
+        let codes = try readFixed(c, dict.codeType, m, granules: granules, totalRows: totalRows, scratch: scratch)
+        func maxCode<T: FixedWidthInteger & UnsignedInteger>(_ a: [T]) -> Int {
+            a.withUnsafeBufferPointer { p in
+                var mx: T = 0
+                for x in p { mx = Swift.max(mx, x) }
+                return Int(mx)
+            }
+        }
+        let mx: Int
+        switch codes {
+        case .uint8(let a): mx = maxCode(a)
+        case .uint16(let a): mx = maxCode(a)
+        case .uint32(let a): mx = maxCode(a)
+        default: preconditionFailure("dictionary codes must be UInt8, UInt16 or UInt32")
+        }
+        let col = columns[c]
+        guard totalRows == 0 || mx < dict.values.count else {
+            throw corrupted("\(PartFiles.bin(col.stem)): dictionary code \(mx) is out of range (\(PartFiles.dict(col.stem)) has \(dict.values.count) values)",
+                            column: col.name)
+        }
+        return (dict, codes)
     }
 }
 
 /// An immutable part of a MergeTree table, seen through the table schema of the snapshot
 /// it belongs to.
 ///
-/// Thread-safe: any number of threads may call `read`, `granuleStats` and `primaryIndex`
-/// concurrently. The part's files are never modified; if the table drops the part (merge,
-/// truncate, alter) the files stay until the last `DataPart` referring to them is released.
+/// Thread-safe: any number of threads may call `read`, `readDictionary`, `granuleStats` and
+/// `primaryIndex` concurrently. The part's files are never modified; if the table drops the
+/// part (merge, truncate, alter) the files stay until the last `DataPart` referring to them is
+/// released.
 public final class DataPart: Sendable {
     public let name: String
     public let partitionID: String
@@ -488,6 +622,22 @@ public final class DataPart: Sendable {
             }
         }
         return Block(columns: out, count: rows)
+    }
+
+    /// Codes and validity of schema column `column` for `granules` when the part stores it
+    /// dictionary-encoded; nil when the part stores it plain or lacks it (callers then use `read`).
+    ///
+    /// The strings are not materialised: `codes.values` is the part's dictionary (ascending
+    /// unsigned byte order, so code order is string order; cached per part column, so
+    /// `codes.id` repeats across calls), `codes.codes` one code per row (0 for NULL rows).
+    /// Validity follows `read`: present only when the schema type is nullable and the range
+    /// has NULLs. Also nil in the corner case of a non-nullable schema type over a part that
+    /// stores NULLs (whose codes would not decode to the empty string `read` returns).
+    /// Throws XX001 naming the column on damaged files or a code outside the dictionary.
+    public func readDictionary(column: Int, granules: Range<Int>) throws -> (codes: DictionaryCodes, validity: [UInt8]?)? {
+        precondition(granules.lowerBound >= 0 && granules.upperBound <= granuleCount, "granule range \(granules) out of 0..<\(granuleCount)")
+        guard let pc = columnMap[column], core.dictionaryEncoded[pc] else { return nil }
+        return try core.readDictionaryCodes(pc, as: schema.columns[column].type, granules: granules)
     }
 
     /// Reads every row of schema columns `columns`.

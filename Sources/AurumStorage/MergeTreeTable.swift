@@ -358,6 +358,9 @@ public final class MergeTreeTable: Sendable {
             if core.checksums.files[PartFiles.nullBin(c.stem)] != nil {
                 files.append((PartFiles.nullBin(c.stem), PartFiles.nullBin(nc.stem)))
             }
+            if core.checksums.files[PartFiles.dict(c.stem)] != nil {
+                files.append((PartFiles.dict(c.stem), PartFiles.dict(nc.stem)))
+            }
             for (from, to) in files {
                 try io.link(core.path + "/" + from, tmp + "/" + to)
                 w.adopt(file: to, entry: core.checksums.files[from]!)

@@ -13,6 +13,8 @@ enum PartFiles {
     static func nullBin(_ stem: String) -> String { stem + ".null.bin" }
     static func marks(_ stem: String) -> String { stem + ".mrk" }
     static func minMax(_ stem: String) -> String { stem + ".mm" }
+    /// Dictionary of a dictionary-encoded LowCardinality(String) column (see `PartDictionary`).
+    static func dict(_ stem: String) -> String { stem + ".dict" }
 
     /// Column name → file stem: `[A-Za-z0-9_]` kept, every other byte as `%XX` (as ClickHouse's
     /// escapeForFileName), so any name is a safe, collision-free file name.
@@ -280,5 +282,57 @@ struct Marks: Sendable {
             i -= 1
         }
         return ends
+    }
+}
+
+/// The dictionary file `<column>.dict` of a dictionary-encoded LowCardinality(String) column:
+/// one LZ4 compressed block (`rows` = K) whose payload is
+///
+/// ```
+/// 0   4   K       value count (UInt32 LE), ≥ 1
+/// 4   1   width   byte width of the codes in <column>.bin: 1 (K ≤ 256), 2 (K ≤ 65,536) or 4
+/// 5   ... values  K strings in the values-payload layout (K × UInt32 lengths, then the bytes),
+///                 strictly ascending in unsigned byte order (memcmp), so code order is string order
+/// ```
+/// `<column>.bin` then holds one code per row (UInt8/UInt16/UInt32 LE, blocks and marks exactly
+/// like a fixed-width column); a NULL row has code 0. A column whose rows are all NULL has the
+/// dictionary `[""]`.
+enum PartDictionary {
+    /// Appends the payload for `values` (sorted, distinct) with codes of `width` bytes.
+    static func appendPayload(values: StringArray, width: Int, to out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(values.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(UInt8(width))
+        ValuesCodec.append(.string(values), rows: 0..<values.count, to: &out)
+    }
+
+    /// The code type for `width` bytes, nil for any other width.
+    static func codeType(width: Int) -> PhysicalType? {
+        switch width {
+        case 1: return .uint8
+        case 2: return .uint16
+        case 4: return .uint32
+        default: return nil
+        }
+    }
+
+    /// Parses and validates a payload: width, count within the width, no trailing bytes, values
+    /// strictly ascending.
+    static func decodePayload(_ b: UnsafeRawBufferPointer) throws(ValuesCodec.DecodeError) -> (values: StringArray, codeType: PhysicalType) {
+        guard b.count >= 5 else { throw .malformed("dictionary payload is \(b.count) bytes") }
+        let k = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+        let width = Int(b[4])
+        guard let type = codeType(width: width) else { throw .malformed("bad code width \(width)") }
+        guard k >= 1, width == 4 || k <= 1 << (8 * width) else {
+            throw .malformed("\(k) values do not fit codes of \(width) byte\(width == 1 ? "" : "s")")
+        }
+        var off = 5
+        guard case .string(let values) = try ValuesCodec.decode(.string, count: k, from: b, offset: &off) else {
+            throw .malformed("dictionary values")
+        }
+        guard off == b.count else { throw .malformed("\(b.count - off) trailing bytes after the dictionary values") }
+        for i in 1..<k where values.compare(i - 1, values, i) >= 0 {
+            throw .malformed("dictionary values \(i - 1) and \(i) are not in ascending order")
+        }
+        return (values, type)
     }
 }

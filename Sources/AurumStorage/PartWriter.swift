@@ -1,4 +1,5 @@
 import AurumCore
+import Glibc
 
 /// Writes one part directory (normally a `tmp_*` directory that the caller renames into
 /// place). Columns are written one at a time, each in one pass: values are cut into
@@ -40,13 +41,22 @@ final class PartWriter {
     }
 
     /// Writes `column` (exactly `rows` rows) under `name` with the resolved codec chain `codec`.
+    ///
+    /// A LowCardinality(String) column is dictionary-encoded (codes in `<stem>.bin`, sorted
+    /// distinct values in `<stem>.dict`) unless it has more than `DictionaryEncoder.maxValues`
+    /// distinct values or their bytes exceed `DictionaryEncoder.maxBytes`; then it is stored
+    /// like a plain String column.
     func writeColumn(name: String, type: DataType, codec: [CodecStep], column: Column) throws {
         precondition(column.count == rows, "PartWriter: column \(name) has \(column.count) rows, part has \(rows)")
         let pc = PartColumn(name: name, type: type)
         let stem = pc.stem
-        let data = column.data
-        let width = data.physical.width
         let validity: [UInt8]? = (type.isNullable && column.validity?.contains(0) == true) ? column.validity : nil
+        var dict: DictionaryEncoder.Result? = nil
+        if type.isLowCardinality, type.physical == .string, case .string(let s) = column.data {
+            dict = DictionaryEncoder.encode(s, validity: validity)
+        }
+        let data = dict?.codes ?? column.data
+        let width = data.physical.width
 
         let bin = try FileWriter(path: path(PartFiles.bin(stem)), io: io)
         let nullW = try validity.map { _ in try FileWriter(path: path(PartFiles.nullBin(stem)), io: io) }
@@ -100,8 +110,11 @@ final class PartWriter {
         }
         record(PartFiles.marks(stem), try io.writeFile(path(PartFiles.marks(stem)), marks.encode()))
 
-        // Per-granule min/max: flags, then min values, then max values (one LZ4 block).
-        let mm = GranuleMinMax.compute(data, validity: validity, granularity: granularity, rows: rows)
+        // Per-granule min/max: flags, then min values, then max values (one LZ4 block). For a
+        // dictionary-encoded column they are the same strings, found through the codes.
+        let mm = dict.map { GranuleMinMax.compute(dictionary: $0.values, codes: $0.codes, validity: validity,
+                                                  granularity: granularity, rows: rows) }
+            ?? GranuleMinMax.compute(data, validity: validity, granularity: granularity, rows: rows)
         payload.removeAll(keepingCapacity: true)
         payload.append(contentsOf: mm.flags)
         ValuesCodec.append(mm.min, rows: 0..<granules, to: &payload)
@@ -109,6 +122,15 @@ final class PartWriter {
         var mmOut: [UInt8] = []
         try payload.withUnsafeBytes { try encoder.encode($0, rows: granules, width: 0, steps: [.lz4], into: &mmOut) }
         record(PartFiles.minMax(stem), try io.writeFile(path(PartFiles.minMax(stem)), mmOut))
+
+        if let d = dict {
+            payload.removeAll(keepingCapacity: true)
+            PartDictionary.appendPayload(values: d.values, width: d.codes.physical.width, to: &payload)
+            bytesUncompressed += payload.count
+            var dictOut: [UInt8] = []
+            try payload.withUnsafeBytes { try encoder.encode($0, rows: d.values.count, width: 0, steps: [.lz4], into: &dictOut) }
+            record(PartFiles.dict(stem), try io.writeFile(path(PartFiles.dict(stem)), dictOut))
+        }
         columns.append(pc)
     }
 
@@ -150,5 +172,321 @@ final class PartWriter {
         record(PartFiles.meta, try io.writeFile(path(PartFiles.meta), info.encoded()))
         _ = try io.writeFile(path(PartFiles.checksums), ChecksumsFile(files: files).encode())
         try io.fsyncDirectory(directory)
+    }
+}
+
+/// Builds the per-part dictionary of a LowCardinality(String) column: the distinct non-NULL
+/// values in ascending unsigned-byte order and one code per row (NULL rows get code 0).
+///
+/// Distinct values are found with an open-addressing hash table over the raw bytes (linear
+/// probing, at most half full; a slot holds 32 bits of the hash next to the value's index, so
+/// a probe rarely touches anything else). Each new value is copied into a compact arena, so
+/// comparisons stay in cache however the rows are spread. Cost: one hash and usually one
+/// short comparison per row, then a sort of the distinct values and one remapping pass.
+enum DictionaryEncoder {
+    /// More distinct values than this: the column is stored plain.
+    static let maxValues = 65_536
+    /// Distinct values whose bytes total more than this: the column is stored plain (keeps the
+    /// single `.dict` block, and the dictionary readers cache, small).
+    static let maxBytes = 64 << 20
+
+    struct Result {
+        /// Sorted distinct values; `[""]` when there are none (every row NULL, or no rows).
+        var values: StringArray
+        /// `.uint8` (≤ 256 values) or `.uint16`.
+        var codes: ColumnData
+    }
+
+    @inline(__always)
+    static func mum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let r = a.multipliedFullWidth(by: b)
+        return r.high ^ r.low
+    }
+
+    /// A wyhash-style hash of `n` bytes at `p` (one or two 64×64→128-bit multiplies for up to
+    /// 16 bytes; reads only inside the value).
+    @inline(__always)
+    static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        let s0: UInt64 = 0xA076_1D64_78BD_642F, s1: UInt64 = 0xE703_7ED1_A0B4_28DB, s2: UInt64 = 0x8EBC_6AF0_9C88_C6E3
+        var seed = s0
+        let a: UInt64, b: UInt64
+        if n <= 16 {
+            if n >= 8 {
+                a = p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+                b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            } else if n >= 4 {
+                a = UInt64(p.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+                b = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            } else if n > 0 {
+                a = (UInt64(p.load(fromByteOffset: 0, as: UInt8.self)) << 16) | (UInt64(p.load(fromByteOffset: n >> 1, as: UInt8.self)) << 8)
+                    | UInt64(p.load(fromByteOffset: n - 1, as: UInt8.self))
+                b = 0
+            } else {
+                a = 0
+                b = 0
+            }
+        } else {
+            var i = 0
+            while n - i > 16 {
+                seed = mum(p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ s1, p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self) ^ seed)
+                i += 16
+            }
+            a = p.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
+            b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        return mum(s2 ^ UInt64(truncatingIfNeeded: n), mum(a ^ s1, b ^ seed))
+    }
+
+    @inline(__always)
+    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        if n >= 8 {
+            var i = 0
+            while i + 8 <= n {
+                if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                i += 8
+            }
+            return i == n || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return a.loadUnaligned(fromByteOffset: 0, as: UInt32.self) == b.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        }
+        for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        return true
+    }
+
+    /// The distinct values found so far: bytes back to back in `arena`, value d at
+    /// `arena[offsets[d] ..< offsets[d + 1]]`.
+    private final class Distinct {
+        var arena: UnsafeMutableRawPointer
+        var arenaCapacity: Int
+        var offsets: UnsafeMutablePointer<UInt32>
+        var capacity: Int
+        var count = 0
+        init() {
+            arenaCapacity = 4096
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 16)
+            capacity = 256
+            offsets = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity + 1)
+            offsets[0] = 0
+        }
+        deinit {
+            arena.deallocate()
+            offsets.deallocate()
+        }
+        var bytes: Int { Int(offsets[count]) }
+        @inline(__always) func start(_ d: Int) -> UnsafeRawPointer { UnsafeRawPointer(arena + Int(offsets[d])) }
+        @inline(__always) func length(_ d: Int) -> Int { Int(offsets[d + 1] &- offsets[d]) }
+
+        func append(_ p: UnsafeRawPointer, _ n: Int) {
+            let used = bytes
+            if used + n > arenaCapacity {
+                let cap = Swift.max(arenaCapacity * 2, used + n)
+                let a = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
+                a.copyMemory(from: arena, byteCount: used)
+                arena.deallocate()
+                arena = a
+                arenaCapacity = cap
+            }
+            if count == capacity {
+                let o = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity * 2 + 1)
+                o.update(from: offsets, count: count + 1)
+                offsets.deallocate()
+                offsets = o
+                capacity *= 2
+            }
+            if n > 0 { (arena + used).copyMemory(from: p, byteCount: n) }
+            count += 1
+            offsets[count] = UInt32(used + n)
+        }
+    }
+
+    /// Pass 1: assigns each valid row the index of its value in first-appearance order
+    /// (`prov`); nil as soon as the limits are exceeded.
+    private static func collect(bytes base: UnsafeRawPointer, offsets off: UnsafePointer<UInt32>, validity: UnsafePointer<UInt8>?,
+                                rows n: Int, into prov: UnsafeMutablePointer<UInt16>, maxValues: Int, maxBytes: Int) -> Distinct? {
+        let dict = Distinct()
+        // Slot: 0 = empty, else (high 32 bits of the hash) << 32 | (value index + 1).
+        var bits = 10
+        var mask = (1 << bits) - 1
+        var slots = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << bits)
+        slots.initialize(repeating: 0, count: 1 << bits)
+        defer { slots.deallocate() }
+        // Local copies of the arena pointers (refreshed after each append), so the hot loop
+        // does not go through the class's properties.
+        var arena = UnsafeRawPointer(dict.arena)
+        var voff = UnsafePointer(dict.offsets)
+        var i = 0
+        while i < n {
+            defer { i += 1 }
+            if let v = validity, v[i] == 0 {
+                prov[i] = 0
+                continue
+            }
+            let a = Int(off[i]), len = Int(off[i + 1] &- off[i])
+            let p = base + a
+            let h = hash(p, len)
+            let tag = h & 0xFFFF_FFFF_0000_0000
+            var slot = Int(truncatingIfNeeded: h) & mask
+            var found = -1
+            while true {
+                let e = slots[slot]
+                if e == 0 { break }
+                if e & 0xFFFF_FFFF_0000_0000 == tag {
+                    let d = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
+                    let start = Int(voff[d])
+                    if Int(voff[d + 1]) - start == len && equal(arena + start, p, len) {
+                        found = d
+                        break
+                    }
+                }
+                slot = (slot + 1) & mask
+            }
+            if found >= 0 {
+                prov[i] = UInt16(truncatingIfNeeded: found)
+                continue
+            }
+            // A new distinct value.
+            guard dict.count < maxValues, dict.bytes + len <= maxBytes else { return nil }
+            let d = dict.count
+            dict.append(p, len)
+            arena = UnsafeRawPointer(dict.arena)
+            voff = UnsafePointer(dict.offsets)
+            slots[slot] = tag | UInt64(d + 1)
+            prov[i] = UInt16(truncatingIfNeeded: d)
+            if 2 * dict.count > 1 << bits {
+                // Grow and rehash (the values' hashes are recomputed from the arena).
+                slots.deallocate()
+                bits += 1
+                mask = (1 << bits) - 1
+                slots = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << bits)
+                slots.initialize(repeating: 0, count: 1 << bits)
+                for d in 0..<dict.count {
+                    let h = hash(dict.start(d), dict.length(d))
+                    var j = Int(truncatingIfNeeded: h) & mask
+                    while slots[j] != 0 { j = (j + 1) & mask }
+                    slots[j] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(d + 1)
+                }
+            }
+        }
+        return dict
+    }
+
+    /// The dictionary and codes of `s` (rows where `validity` is 0 are NULL), or nil when the
+    /// column has more than `maxValues` distinct values or their bytes exceed `maxBytes`.
+    static func encode(_ s: StringArray, validity: [UInt8]?, maxValues: Int = maxValues, maxBytes: Int = maxBytes) -> Result? {
+        precondition(maxValues >= 1 && maxValues <= 65_536, "dictionary codes are built as UInt16")
+        let n = s.count
+        if let v = validity { precondition(v.count == n, "validity has \(v.count) rows, column \(n)") }
+        var dict: Distinct? = nil
+        // Provisional codes: index of the value in first-appearance order.
+        let provisional = [UInt16](unsafeUninitializedCapacity: n) { prov, k in
+            s.bytes.withUnsafeBytes { bb in
+                s.offsets.withUnsafeBufferPointer { off in
+                    // An empty byte buffer (all values "") still needs an address to hash at.
+                    let base = bb.baseAddress ?? UnsafeRawPointer(off.baseAddress!)
+                    if let validity {
+                        validity.withUnsafeBufferPointer { v in
+                            dict = collect(bytes: base, offsets: off.baseAddress!, validity: v.baseAddress, rows: n, into: prov.baseAddress!,
+                                           maxValues: maxValues, maxBytes: maxBytes)
+                        }
+                    } else {
+                        dict = collect(bytes: base, offsets: off.baseAddress!, validity: nil, rows: n, into: prov.baseAddress!,
+                                       maxValues: maxValues, maxBytes: maxBytes)
+                    }
+                }
+            }
+            // Initialised whether or not `collect` finished (the array is dropped if it did not).
+            if dict == nil { prov.initialize(repeating: 0) }
+            k = n
+        }
+        guard let dict else { return nil }
+        let count = dict.count
+        if count == 0 {
+            return Result(values: StringArray(offsets: [0, 0], bytes: []), codes: .uint8([UInt8](repeating: 0, count: n)))
+        }
+
+        // Sort the distinct values (unsigned byte order) and map first-appearance index → rank.
+        var order = [Int32](unsafeUninitializedCapacity: count) { b, k in
+            for d in 0..<count { b[d] = Int32(d) }
+            k = count
+        }
+        order.sort { x, y in
+            let a = Int(x), b = Int(y)
+            let la = dict.length(a), lb = dict.length(b)
+            let m = Swift.min(la, lb)
+            if m > 0 {
+                let r = memcmp(dict.start(a), dict.start(b), m)
+                if r != 0 { return r < 0 }
+            }
+            return la < lb
+        }
+        var values = StringArray()
+        values.reserve(count: count, bytes: dict.bytes)
+        var rank = [UInt16](repeating: 0, count: count)
+        for (r, d) in order.enumerated() {
+            rank[Int(d)] = UInt16(r)
+            let len = dict.length(Int(d))
+            if len == 0 { values.appendEmpty() } else {
+                values.append(bytes: UnsafeBufferPointer(start: dict.start(Int(d)).assumingMemoryBound(to: UInt8.self), count: len))
+            }
+        }
+        func remap<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: n) { out, k in
+                provisional.withUnsafeBufferPointer { prov in
+                    rank.withUnsafeBufferPointer { rk in
+                        if let v = validity {
+                            for i in 0..<n { out[i] = v[i] == 0 ? 0 : T(truncatingIfNeeded: rk[Int(prov[i])]) }
+                        } else {
+                            for i in 0..<n { out[i] = T(truncatingIfNeeded: rk[Int(prov[i])]) }
+                        }
+                    }
+                }
+                k = n
+            }
+        }
+        let codes: ColumnData = count <= 256 ? .uint8(remap(UInt8.self)) : .uint16(remap(UInt16.self))
+        return Result(values: values, codes: codes)
+    }
+}
+
+extension GranuleMinMax {
+    /// `compute` for a dictionary-encoded string column: the same flags and strings, found as
+    /// the smallest and largest code of each granule (code order is string order).
+    static func compute(dictionary values: StringArray, codes: ColumnData, validity: [UInt8]?, granularity: Int, rows: Int)
+        -> (min: ColumnData, max: ColumnData, flags: [UInt8]) {
+        let g = (rows + granularity - 1) / granularity
+        var flags = [UInt8](repeating: 0, count: g)
+        var mins = StringArray(), maxs = StringArray()
+        func scan<T: FixedWidthInteger & UnsignedInteger>(_ a: [T]) {
+            a.withUnsafeBufferPointer { p in
+                for k in 0..<g {
+                    let lo = k * granularity, hi = Swift.min(rows, lo + granularity)
+                    var mn = T.max, mx = T.min, any = false, f: UInt8 = 0
+                    for i in lo..<hi {
+                        if let v = validity, v[i] == 0 { f |= GranuleMinMax.hasNull; continue }
+                        any = true
+                        mn = Swift.min(mn, p[i])
+                        mx = Swift.max(mx, p[i])
+                    }
+                    if any {
+                        mins.append(from: values, at: Int(mn))
+                        maxs.append(from: values, at: Int(mx))
+                    } else {
+                        f |= GranuleMinMax.allNull
+                        mins.appendEmpty()
+                        maxs.appendEmpty()
+                    }
+                    flags[k] = f
+                }
+            }
+        }
+        switch codes {
+        case .uint8(let a): scan(a)
+        case .uint16(let a): scan(a)
+        case .uint32(let a): scan(a)
+        default: preconditionFailure("dictionary codes must be UInt8, UInt16 or UInt32")
+        }
+        return (.string(mins), .string(maxs), flags)
     }
 }
