@@ -101,6 +101,7 @@ struct Executor {
             let blocks = try scan.table.storage.readFinal(snapshot: scan.snapshot, columns: scan.columns)
             return try consumeSerial(blocks, pipe, sink)
         }
+        let filter = ScanFilter(scan.filter, scan: scan)
         let next = Atomic<Int>(0)
         let n = morsels.count
         let results = Mutex<[Int: Block]>([:])
@@ -110,17 +111,12 @@ struct Executor {
             var local: Aggregation.Local? = nil
             if case .aggregate(let agg) = sink { local = agg.makeLocal() }
             var mine: [Int: Block] = [:]
+            var cache = ScanFilter.Cache()
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if i >= n { break }
                 try ctx.checkCancelled()
-                let m = morsels[i]
-                var b = try m.part.read(columns: scan.columns, granules: m.granules)
-                if let f = scan.filter {
-                    let sel = try Evaluator.select(f, b)
-                    if sel.isEmpty { continue }
-                    if sel.count != b.count { b = b.gather(sel) }
-                }
+                guard let b = try filter.read(morsels[i], scan: scan, cache: &cache) else { continue }
                 guard let out = try pipe.apply(b) else { continue }
                 if local != nil { try local!.consume(out) } else { mine[i] = out }
             }

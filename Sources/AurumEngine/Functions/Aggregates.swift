@@ -71,7 +71,38 @@ final class SumState: AggregateState {
         if counts.count < g {
             let k = g - counts.count
             counts.append(contentsOf: repeatElement(0, count: k))
-            if case .float = kind { dbl.append(contentsOf: repeatElement(0, count: k)) } else { wide.append(contentsOf: repeatElement(0, count: k)) }
+            if case .float = kind { dbl.append(contentsOf: repeatElement(0, count: k)) } else {
+                wide.append(contentsOf: repeatElement(0, count: k))
+                narrow.append(contentsOf: repeatElement(0, count: k))
+            }
+        }
+    }
+
+    /// Sums of inputs of at most 32 bits accumulate in Int64 (`narrow`, a cheaper add than
+    /// Int128) and are folded into `wide` before 2^30 rows could overflow them.
+    var narrow: [Int64] = []
+    private var narrowRows = 0
+
+    private func flushNarrow() {
+        guard narrowRows > 0 else { return }
+        for g in 0..<narrow.count where narrow[g] != 0 { wide[g] &+= Int128(narrow[g]); narrow[g] = 0 }
+        narrowRows = 0
+    }
+
+    @inline(__always)
+    private func addNarrow<T: FixedWidthInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
+        if narrowRows > (1 << 30) - groups.count { flushNarrow() }
+        narrowRows += groups.count
+        narrow.withUnsafeMutableBufferPointer { w in
+            counts.withUnsafeMutableBufferPointer { c in
+                a.withUnsafeBufferPointer { p in
+                    if let v {
+                        for i in 0..<groups.count where v[i] != 0 { let g = Int(groups[i]); w[g] &+= Int64(p[i]); c[g] &+= 1 }
+                    } else {
+                        for i in 0..<groups.count { let g = Int(groups[i]); w[g] &+= Int64(p[i]); c[g] &+= 1 }
+                    }
+                }
+            }
         }
     }
 
@@ -94,14 +125,14 @@ final class SumState: AggregateState {
         let col = args[0]
         let v = col.validity
         switch col.data {
-        case .int8(let a): addInts(a, v, groups)
-        case .int16(let a): addInts(a, v, groups)
-        case .int32(let a): addInts(a, v, groups)
+        case .int8(let a): addNarrow(a, v, groups)
+        case .int16(let a): addNarrow(a, v, groups)
+        case .int32(let a): addNarrow(a, v, groups)
         case .int64(let a): addInts(a, v, groups)
         case .int128(let a): addInts(a, v, groups)
-        case .uint8(let a): addInts(a, v, groups)
-        case .uint16(let a): addInts(a, v, groups)
-        case .uint32(let a): addInts(a, v, groups)
+        case .uint8(let a): addNarrow(a, v, groups)
+        case .uint16(let a): addNarrow(a, v, groups)
+        case .uint32(let a): addNarrow(a, v, groups)
         case .uint64(let a): addInts(a, v, groups)
         case .float32, .float64:
             let d = col.doubleValues
@@ -116,6 +147,8 @@ final class SumState: AggregateState {
 
     override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
         let o = other as! SumState
+        flushNarrow()
+        o.flushNarrow()
         for g in 0..<o.counts.count {
             let t = Int(mapping[g])
             counts[t] += o.counts[g]
@@ -125,6 +158,7 @@ final class SumState: AggregateState {
 
     override func finalize(_ groups: Int) throws -> Column {
         resize(groups)
+        flushNarrow()
         var valid = [UInt8](repeating: 1, count: groups)
         var anyNull = false
         for g in 0..<groups where counts[g] == 0 { valid[g] = 0; anyNull = true }
@@ -178,7 +212,7 @@ final class SumState: AggregateState {
             return Column(type: t, data: Cast.makeDecimal(Array(wide.prefix(groups)), resultType), validity: validity)
         }
     }
-    override var memoryBytes: Int { counts.count * 24 }
+    override var memoryBytes: Int { counts.count * 32 }
 }
 
 // MARK: - min / max over any type (typed for fixed width, bytes for strings)
