@@ -18,6 +18,8 @@ struct ColumnInfo: Sendable {
 
 /// The definition of a MergeTree-family table, from which the catalog file is printed.
 struct TableDefinition: Sendable {
+    /// The user columns. Sorting-key expressions add hidden storage columns after these
+    /// (`keyExpressions()`, `DDL.storageSchema`); they never appear here.
     var columns: [ColumnInfo]
     var engineName: String
     var engineArguments: [Expr]
@@ -64,7 +66,8 @@ final class TableEntry: Sendable {
     let uuid: String
     let definition: TableDefinition
     let storage: MergeTreeTable
-    /// Bound partition expression (over the table's columns), evaluated at insert time.
+    /// Storage sort key: column indices into the storage schema (the user columns, then the
+    /// hidden `_sort_key_<n>` columns of key expressions; see `DDL.storageSchema`).
     let sortKey: [Int]
 
     init(database: String, name: String, uuid: String, definition: TableDefinition, storage: MergeTreeTable, sortKey: [Int]) {
@@ -79,8 +82,10 @@ final class TableEntry: Sendable {
     func renamed(database: String, name: String) -> TableEntry {
         TableEntry(database: database, name: name, uuid: uuid, definition: definition, storage: storage, sortKey: sortKey)
     }
+    /// The entry after an ALTER (call after `storage.alter`: the sort key indices are taken from
+    /// the storage schema, since ADD COLUMN ... AFTER shifts them).
     func with(definition: TableDefinition) -> TableEntry {
-        TableEntry(database: database, name: name, uuid: uuid, definition: definition, storage: storage, sortKey: sortKey)
+        TableEntry(database: database, name: name, uuid: uuid, definition: definition, storage: storage, sortKey: storage.schema.sortKey)
     }
 }
 
@@ -199,7 +204,7 @@ final class Catalog: Sendable {
                     throw AurumError(.dataCorrupted, "catalog file \(path) must hold one CREATE TABLE with a UUID clause")
                 }
                 let tname = Catalog.unescape(String(f.dropLast(4)))
-                let def = try DDL.definition(from: ct)
+                let def = try DDL.definition(from: ct, loading: true)
                 let entry = try openTable(database: db, name: tname, uuid: uuid, definition: def)
                 st.tables[Catalog.key(db, tname)] = entry
             }

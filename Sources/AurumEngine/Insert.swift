@@ -60,16 +60,18 @@ struct InsertExecutor {
         }
     }
 
-    /// Converts `blocks` (columns matching `columns` = target column indices) and inserts them.
+    /// Converts `blocks` (columns matching `columns` = target column indices), computes the
+    /// hidden sorting-key columns, and inserts them.
     func insertBlocks(_ blocks: [Block], into entry: TableEntry, columns: [Int]) throws -> Int {
         let def = entry.definition
         var batches: [PartitionedBlock] = []
         var total = 0
         let partitionBinder: BoundExpr? = try def.partitionBy.map { e in
-            var scope = Scope()
-            for c in def.columns { scope.columns.append(ScopeColumn(name: c.name, table: nil, type: c.type)) }
-            return try Binder.constantBinder().bindExpr(e, scope)
+            try Binder.constantBinder().bindExpr(e, def.columnScope)
         }
+        // sorting-key expressions: computed over the user columns, appended as hidden columns
+        let keyExprs = try def.keyExpressions()
+        let storageTypes = def.columns.map(\.type) + keyExprs.map(\.type)
         var defaultExprs: [Int: BoundExpr] = [:]
         for (i, c) in def.columns.enumerated() where !columns.contains(i) {
             if let d = c.defaultExpr {
@@ -82,7 +84,7 @@ struct InsertExecutor {
         var pendingRows = 0
         func flush() throws {
             guard pendingRows > 0 else { return }
-            let b = Block.concat(pending, types: def.columns.map(\.type))
+            let b = Block.concat(pending, types: storageTypes)
             pending = []; pendingRows = 0
             if let pe = partitionBinder {
                 let keys = try Evaluator.evaluate(pe, b)
@@ -141,6 +143,20 @@ struct InsertExecutor {
                 provided[i] = v
             }
             for i in def.columns.indices { cols.append(provided[i]!) }
+            if !keyExprs.isEmpty {
+                let user = Block(columns: cols, count: n)
+                for k in keyExprs {
+                    var v = try Cast.column(try Evaluator.evaluate(k.bound, user), to: k.type)
+                    if !k.type.isNullable {
+                        if v.validity != nil && v.nullCount > 0 {
+                            throw AurumError(.notNullViolation, "sorting key expression \(SQLPrinter.expr(k.expr)) gave NULL for a non-nullable key")
+                        }
+                        v.validity = nil
+                    }
+                    v.type = k.type
+                    cols.append(v)
+                }
+            }
             pending.append(Block(columns: cols, count: n))
             pendingRows += n
             total += n

@@ -33,7 +33,8 @@ enum VirtualTables {
         case "columns":
             var b = ResultBuilder(["database", "table", "name", "type", "position", "default_kind", "default_expression", "is_in_sorting_key", "comment"])
             for t in catalog.allTables {
-                let keys = Set(t.sortKey)
+                // a column is in the sorting key when the key reads it (plainly or inside an expression)
+                let keys = (try? t.definition.keyReferencedColumns()) ?? Set(t.sortKey)
                 for (i, c) in t.definition.columns.enumerated() {
                     b.add([.string(t.database), .string(t.name), .string(c.name), .string(c.type.description), .uint(UInt64(i + 1)),
                            .string(c.defaultExpr == nil ? "" : "DEFAULT"), .string(c.defaultExpr.map { SQLPrinter.expr($0) } ?? ""),
