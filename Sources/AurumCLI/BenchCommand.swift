@@ -32,14 +32,21 @@ struct BenchCommand: ContextualCommand {
     mutating func run() throws { try runWithStandardStreams() }
 
     static func parseBlocks(_ text: String) -> [(name: String, sql: String)] {
+        // A block starts at a line that begins with "-- name: " (not a mention inside a comment).
+        var blocks: [(name: String, lines: [Substring])] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("-- name: ") {
+                blocks.append((String(line.dropFirst("-- name: ".count)).trimmingCharacters(in: .whitespaces), []))
+            } else if !blocks.isEmpty {
+                blocks[blocks.count - 1].lines.append(line)
+            }
+        }
         var out: [(String, String)] = []
-        for block in text.components(separatedBy: "-- name: ").dropFirst() {
-            let lines = block.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let first = lines.first else { continue }
-            if lines.dropFirst().prefix(2).contains(where: { $0.hasPrefix("-- dialect:") }) { continue }
-            let sql = lines.dropFirst().filter { !$0.hasPrefix("--") }.joined(separator: "\n")
+        for (name, lines) in blocks {
+            if lines.prefix(2).contains(where: { $0.hasPrefix("-- dialect:") }) { continue }
+            let sql = lines.filter { !$0.hasPrefix("--") }.joined(separator: "\n")
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            out.append((first.trimmingCharacters(in: .whitespaces), sql))
+            if !sql.isEmpty { out.append((name, sql)) }
         }
         return out
     }

@@ -358,3 +358,39 @@ struct CLITests {
         #expect(bad.stderr.hasPrefix("ERROR 42P01: "))
     }
 }
+
+@Suite("aurum bench query file")
+struct BenchQueryFileTests {
+    @Test func blocksStartOnlyAtLinesBeginningWithName() {
+        // The shared benchmark file's header mentions `"-- name: X"` inside a comment line;
+        // that must not become a query.
+        let text = """
+        -- File format:
+        --   "-- name: X"        starts a query block
+        -- name: Q1
+        -- features: scalar
+        SELECT 1;
+
+        -- name: Q2
+        -- dialect: postgres
+        SELECT 2;
+
+        -- name: Q3
+        SELECT 3
+        FROM t;
+        """
+        let blocks = BenchCommand.parseBlocks(text)
+        #expect(blocks.map(\.name) == ["Q1", "Q3"])
+        #expect(blocks.map(\.sql) == ["SELECT 1;", "SELECT 3\nFROM t;"])
+    }
+
+    static let sharedQueries = TestScratch.repositoryRoot + "/../shared/bench/ssb_queries.sql"
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: sharedQueries), "needs ../shared/bench"))
+    func sharedBenchmarkFileHasFifteenDefaultQueries() throws {
+        let text = try String(contentsOfFile: Self.sharedQueries, encoding: .utf8)
+        let names = BenchCommand.parseBlocks(text).map(\.name)
+        #expect(names.count == 15)
+        #expect(names.first == "Q1.1" && names.last == "TQ6")
+    }
+}
