@@ -141,21 +141,26 @@ public enum ColumnData: Sendable, Equatable {
 
     /// Appends `other` (same physical type) to self.
     public mutating func append(contentsOf other: ColumnData) {
-        switch (self, other) {
-        case (.int8(var a), .int8(let b)): self = .int8([]); a.append(contentsOf: b); self = .int8(a)
-        case (.int16(var a), .int16(let b)): self = .int8([]); a.append(contentsOf: b); self = .int16(a)
-        case (.int32(var a), .int32(let b)): self = .int8([]); a.append(contentsOf: b); self = .int32(a)
-        case (.int64(var a), .int64(let b)): self = .int8([]); a.append(contentsOf: b); self = .int64(a)
-        case (.int128(var a), .int128(let b)): self = .int8([]); a.append(contentsOf: b); self = .int128(a)
-        case (.uint8(var a), .uint8(let b)): self = .int8([]); a.append(contentsOf: b); self = .uint8(a)
-        case (.uint16(var a), .uint16(let b)): self = .int8([]); a.append(contentsOf: b); self = .uint16(a)
-        case (.uint32(var a), .uint32(let b)): self = .int8([]); a.append(contentsOf: b); self = .uint32(a)
-        case (.uint64(var a), .uint64(let b)): self = .int8([]); a.append(contentsOf: b); self = .uint64(a)
-        case (.uint128(var a), .uint128(let b)): self = .int8([]); a.append(contentsOf: b); self = .uint128(a)
-        case (.float32(var a), .float32(let b)): self = .int8([]); a.append(contentsOf: b); self = .float32(a)
-        case (.float64(var a), .float64(let b)): self = .int8([]); a.append(contentsOf: b); self = .float64(a)
-        case (.string(var a), .string(let b)): self = .int8([]); a.append(contentsOf: b); self = .string(a)
-        default: preconditionFailure("ColumnData.append: physical types differ (\(physical) vs \(other.physical))")
+        // Switch on `self` alone and clear it before appending, so the payload array is
+        // uniquely referenced and grows in place (a `switch (self, other)` tuple would hold
+        // a second reference and copy the whole array on every append).
+        func mismatch() -> Never {
+            preconditionFailure("ColumnData.append: physical types differ (\(physical) vs \(other.physical))")
+        }
+        switch self {
+        case .int8(var a): guard case .int8(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .int8(a)
+        case .int16(var a): guard case .int16(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .int16(a)
+        case .int32(var a): guard case .int32(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .int32(a)
+        case .int64(var a): guard case .int64(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .int64(a)
+        case .int128(var a): guard case .int128(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .int128(a)
+        case .uint8(var a): guard case .uint8(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .uint8(a)
+        case .uint16(var a): guard case .uint16(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .uint16(a)
+        case .uint32(var a): guard case .uint32(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .uint32(a)
+        case .uint64(var a): guard case .uint64(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .uint64(a)
+        case .uint128(var a): guard case .uint128(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .uint128(a)
+        case .float32(var a): guard case .float32(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .float32(a)
+        case .float64(var a): guard case .float64(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .float64(a)
+        case .string(var a): guard case .string(let b) = other else { mismatch() }; self = .int8([]); a.append(contentsOf: b); self = .string(a)
         }
     }
 }

@@ -123,7 +123,8 @@ public struct StringArray: Sendable, Equatable {
     public mutating func append(contentsOf other: StringArray) {
         let base = UInt32(truncatingIfNeeded: bytes.count)
         bytes.append(contentsOf: other.bytes)
-        offsets.reserveCapacity(offsets.count + other.count)
+        let needed = offsets.count + other.count
+        if offsets.capacity < needed { offsets.reserveCapacity(Swift.max(needed, offsets.capacity * 2)) }  // keep growth geometric
         for i in 1..<other.offsets.count { offsets.append(other.offsets[i] &+ base) }
     }
 }
