@@ -64,15 +64,17 @@ enum AggregateRegistry {
         case "count":
             if star || args.isEmpty { return ResolvedAggregate(returnType: .int64, argumentTypes: [], makeState: { CountState(star: true) }) }
             if distinct {
-                return ResolvedAggregate(returnType: .int64, argumentTypes: [args[0]], makeState: {
-                    ValueListState(distinct: true) { lists, _, n in Column(type: .int64, data: .int64((0..<n).map { Int64(lists[$0].count) })) }
+                let t = args[0]
+                return ResolvedAggregate(returnType: .int64, argumentTypes: [t], makeState: {
+                    DistinctCountState(valueType: t, resultType: .int64)
                 })
             }
             return ResolvedAggregate(returnType: .int64, argumentTypes: [args[0]], makeState: { CountState(star: false) })
         case "uniq", "uniqexact":
             try need(1...1)
+            let t = args[0]
             return ResolvedAggregate(returnType: .uint64, argumentTypes: args, makeState: {
-                ValueListState(distinct: true) { lists, _, n in Column(type: .uint64, data: .uint64((0..<n).map { UInt64(lists[$0].count) })) }
+                DistinctCountState(valueType: t, resultType: .uint64)
             })
         case "sum", "avg":
             try need(1...1)

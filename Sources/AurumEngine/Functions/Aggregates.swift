@@ -326,3 +326,75 @@ func columnFromValues(_ vals: [Value], _ t: DataType) -> Column {
     c.type = c.validity != nil ? t.nullable : t
     return c
 }
+
+// MARK: - count(DISTINCT x), uniq, uniqExact
+
+/// Exact distinct counts: every distinct (group, value) pair is a key of a `GroupTable`
+/// (the same hash table GROUP BY uses, so strings are interned and dictionary codes used),
+/// and a group's count grows when one of its pairs is new. NULLs are not counted. The pairs
+/// are also kept as columns so another worker's state can be merged in.
+final class DistinctCountState: AggregateState {
+    let valueType: DataType
+    let resultType: DataType
+    let table: GroupTable
+    var counts: [Int64] = []
+    var pairGroups: [Int32] = []
+    var pairValues: Column
+
+    init(valueType: DataType, resultType: DataType) {
+        self.valueType = valueType.nonNullable
+        self.resultType = resultType
+        table = GroupTable(keyTypes: [.int32, valueType.nonNullable])
+        pairValues = Column.empty(valueType.nonNullable)
+    }
+
+    override func resize(_ g: Int) { if counts.count < g { counts.append(contentsOf: repeatElement(0, count: g - counts.count)) } }
+
+    private func add(_ groups: [Int32], _ values: Column) {
+        guard !groups.isEmpty else { return }
+        var newRows: [Int32] = []
+        _ = table.insert([Column(type: .int32, data: .int32(groups)), values], groups.count, newRows: &newRows)
+        guard !newRows.isEmpty else { return }
+        for r in newRows { counts[Int(groups[Int(r)])] += 1 }
+        pairGroups.append(contentsOf: newRows.map { groups[Int($0)] })
+        pairValues.append(contentsOf: values.gather(newRows))
+    }
+
+    override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
+        let n = groups.count
+        var col = args[0]
+        if col.count == 1 && n != 1 { col = col.gather([Int32](repeating: 0, count: n)) }
+        var gids = Array(groups)
+        if let v = col.validity {
+            var sel: [Int32] = []
+            sel.reserveCapacity(n)
+            for i in 0..<n where v[i] != 0 { sel.append(Int32(i)) }
+            col = col.gather(sel)
+            gids = sel.map { gids[Int($0)] }
+        }
+        col.type = valueType
+        col.validity = nil
+        add(gids, col)
+    }
+
+    override func merge(_ other: AggregateState, _ mapping: [Int32]) throws {
+        let o = other as! DistinctCountState
+        add(o.pairGroups.map { mapping[Int($0)] }, o.pairValues)
+    }
+
+    override func finalize(_ groups: Int) throws -> Column {
+        resize(groups)
+        let c = Array(counts.prefix(groups))
+        if resultType.base == .uint64 { return Column(type: resultType, data: .uint64(c.map { UInt64($0) })) }
+        return Column(type: resultType, data: .int64(c))
+    }
+
+    private var pairBytes: Int {
+        if case .string(let s) = pairValues.data { return s.bytes.count + s.offsets.count * 4 }
+        return pairValues.count * (valueType.byteWidth ?? 16)
+    }
+
+    override var memoryBytes: Int {
+        table.memoryBytes + counts.count * 8 + pairGroups.count * 4 + pairBytes
+    }
+}
