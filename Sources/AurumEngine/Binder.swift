@@ -55,6 +55,8 @@ final class Binder {
     var cteStack: [[String: CommonTableExpression]] = []
     /// Select-list aliases usable in WHERE/GROUP BY/HAVING (ClickHouse style).
     var aliasStack: [[String: Expr]] = []
+    /// ClickHouse scalar WITH items visible in the query being bound (inner names shadow outer).
+    var scalarWithStack: [[String: Expr]] = []
     var aliasGuard: Set<String> = []
     /// The FROM scope of the SELECT being bound: a name that is a real column there is not an alias.
     var fromScopeStack: [Scope] = []
@@ -68,6 +70,12 @@ final class Binder {
     // MARK: queries
 
     func bindQuery(_ q: Query) throws -> (Plan, [String]) {
+        if !q.scalarWith.isEmpty {
+            var frame = scalarWithStack.last ?? [:]
+            for w in q.scalarWith { frame[w.name.lowercased()] = w.expr }
+            scalarWithStack.append(frame)
+        }
+        defer { if !q.scalarWith.isEmpty { scalarWithStack.removeLast() } }
         if !q.with.isEmpty {
             var frame: [String: CommonTableExpression] = [:]
             for c in q.with { frame[c.name.lowercased()] = c }
@@ -183,7 +191,8 @@ final class Binder {
             scope = Scope()
         }
         // aliases for WHERE / GROUP BY / HAVING
-        var aliases: [String: Expr] = [:]
+        // ClickHouse `WITH <expr> AS name` items of this and enclosing queries, then the select list's
+        var aliases: [String: Expr] = scalarWithStack.last ?? [:]
         for item in s.items { if let a = item.alias { aliases[a.lowercased()] = item.expr } }
         aliasStack.append(aliases)
         fromScopeStack.append(scope)

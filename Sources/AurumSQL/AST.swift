@@ -248,8 +248,18 @@ public struct LimitBy: Sendable, Equatable {
 
 /// A full query: `WITH ... body ORDER BY ... LIMIT n BY ... LIMIT n OFFSET m`
 /// (`FETCH FIRST n ROWS ONLY` maps to `limit`).
+/// ClickHouse's `WITH <expr> AS name`: a named expression usable like a select-list alias
+/// anywhere in the query (a column of the same name takes precedence).
+public struct ScalarWith: Sendable, Equatable {
+    public var name: String
+    public var expr: Expr
+    public init(name: String, expr: Expr) { self.name = name; self.expr = expr }
+}
+
 public struct Query: Sendable, Equatable {
     public var with: [CommonTableExpression]
+    /// `WITH <expr> AS name` items (may be mixed with CTEs in one WITH list).
+    public var scalarWith: [ScalarWith] = []
     public var body: QueryBody
     public var orderBy: [OrderItem]
     public var limitBy: LimitBy?

@@ -9,22 +9,36 @@ extension SQLParser {
         try enter()
         defer { leave() }
         var with: [CommonTableExpression] = []
+        var scalars: [ScalarWith] = []
         if acceptKeyword("WITH") {
             if isKeyword("RECURSIVE") { throw notSupported("WITH RECURSIVE", at: peek) }
-            repeat { with.append(try parseCommonTableExpression()) } while acceptSymbol(",")
+            repeat {
+                if isCommonTableExpressionStart {
+                    with.append(try parseCommonTableExpression())
+                } else {
+                    // ClickHouse: `WITH <expr> AS name`
+                    let e = try parseExpr()
+                    try expectKeyword("AS")
+                    scalars.append(ScalarWith(name: try parseName(), expr: e))
+                }
+            } while acceptSymbol(",")
         }
         var query = Query(with: with, body: try parseSetOperations())
+        query.scalarWith = scalars
         if acceptKeywords("ORDER", "BY") { query.orderBy = try parseOrderItems() }
         try parseLimitClauses(&query)
         return query
     }
 
+    /// `name AS (` or `name (`: a CTE rather than a ClickHouse scalar `WITH <expr> AS name`.
+    var isCommonTableExpressionStart: Bool {
+        let t = peek
+        return (t.kind == .word || t.kind == .quotedIdentifier)
+            && ((peek(1).isKeyword("AS") && peek(2).isSymbol("(")) || peek(1).isSymbol("("))
+    }
+
     /// `name [(cols)] AS (query)`
     mutating func parseCommonTableExpression() throws -> CommonTableExpression {
-        let t = peek
-        let isCTE = (t.kind == .word || t.kind == .quotedIdentifier)
-            && ((peek(1).isKeyword("AS") && peek(2).isSymbol("(")) || peek(1).isSymbol("("))
-        guard isCTE else { throw notSupported("WITH <expression> AS <name> (ClickHouse scalar WITH)", at: t) }
         let name = try parseName()
         var columns: [String] = []
         if isSymbol("(") { columns = try parseParenthesizedNames() }

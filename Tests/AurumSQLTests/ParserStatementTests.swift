@@ -110,9 +110,18 @@ import Testing
 
     @Test func unsupportedStatementsSay0A000() {
         for sql in ["UPDATE t SET a = 1", "DISCARD ALL", "GRANT SELECT ON t TO u", "ROLLBACK TO SAVEPOINT s", "SELECT 1 FROM a NATURAL JOIN b",
-                    "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r", "WITH 1 AS x SELECT x",
+                    "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r",
                     "SELECT 1 FORMAT JSON", "SELECT 1 SETTINGS max_threads = 1"] {
             #expect(parseError(sql)?.code == .featureNotSupported, "\(sql)")
         }
+    }
+
+    @Test func clickHouseScalarWithMixesWithCTEs() throws {
+        guard case .query(let q) = try parseOne("WITH 1 + 2 AS x, c AS (SELECT 1), (SELECT 5) AS y SELECT x FROM c") else {
+            Issue.record("not a query"); return
+        }
+        #expect(q.with.map(\.name) == ["c"])
+        #expect(q.scalarWith.map(\.name) == ["x", "y"])
+        #expect(parseError("WITH 1 + 2 SELECT 1") != nil)
     }
 }
