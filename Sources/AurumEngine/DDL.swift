@@ -245,6 +245,9 @@ enum DDL {
                     if try def.partitionReferencedColumns().contains(i) {
                         throw AurumError(.featureNotSupported, "cannot drop column \"\(c)\": it is used in PARTITION BY")
                     }
+                    if def.engineArgumentColumns.contains(i) {
+                        throw AurumError(.featureNotSupported, "cannot drop column \"\(c)\": it is an argument of the table engine \(def.engineName)")
+                    }
                     if def.columns.count == 1 { throw AurumError(.featureNotSupported, "cannot drop the only column of a table") }
                     def.columns.remove(at: i)
                 case .renameColumn(let from, let to):
@@ -261,10 +264,14 @@ enum DDL {
                     let oldName = def.columns[i].name
                     renames[oldName] = to
                     def.columns[i].name = to
-                    def.orderBy = def.orderBy.map { e in
-                        if case .column(let k) = e, k.last.lowercased() == from.lowercased() { return .column(QualifiedName([to])) }
+                    // plain column references in ORDER BY and in the engine's arguments
+                    // (ReplacingMergeTree(version), SummingMergeTree(columns)) follow the rename
+                    func renamed(_ e: Expr) -> Expr {
+                        if case .column(let k) = e, k.parts.count == 1, k.last.lowercased() == oldName.lowercased() { return .column(QualifiedName([to])) }
                         return e
                     }
+                    def.orderBy = def.orderBy.map(renamed)
+                    def.engineArguments = def.engineArguments.map(renamed)
                 case .renameTable(let to):
                     let (db, name) = session.resolveName(to)
                     try catalog.rename(entry, toDatabase: db, name: name)
@@ -298,6 +305,14 @@ struct KeyExpression: Sendable {
 }
 
 extension TableDefinition {
+    /// User columns named as engine arguments (ReplacingMergeTree's version column,
+    /// SummingMergeTree's summed columns).
+    var engineArgumentColumns: Set<Int> {
+        var s = Set<Int>()
+        for a in engineArguments { if case .column(let n) = a, let i = columnIndex(n.last) { s.insert(i) } }
+        return s
+    }
+
     /// Prefix of hidden sorting-key columns; user columns may not start with it.
     static let hiddenKeyPrefix = "_sort_key_"
 
