@@ -79,6 +79,13 @@ enum DDL {
             }
         }
         _ = try def.keyExpressions()
+        // PARTITION BY must bind over the columns now, not at the first INSERT
+        if let p = def.partitionBy {
+            do { _ = try def.partitionReferencedColumns() } catch var err as AurumError {
+                if err.position == nil { err.position = p.pos }
+                throw err
+            }
+        }
         return def
     }
 
