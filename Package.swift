@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module layout: see ../shared/DESIGN.md and docs/architecture.md.
-// Dependencies point one way: Core <- SQL | Storage <- Engine <- Aurum <- AurumCLI <- aurum.
+// Dependencies point one way: Core <- SQL | Storage <- Engine <- Wire | Aurum <- AurumCLI <- aurum.
+// Only AurumWire and the modules after it may import NIO.
 let package = Package(
     name: "Aurum",
     platforms: [.macOS(.v15)],
@@ -13,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -29,10 +31,19 @@ let package = Package(
             dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "CAurumShims", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        .target(
+            name: "AurumWire",
+            dependencies: [
+                "AurumCore", "AurumSQL", "AurumEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Aurum", dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "AurumEngine"]),
         .target(
             name: "AurumCLI",
-            dependencies: ["Aurum", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Aurum", "AurumEngine", "AurumWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "aurum", dependencies: ["AurumCLI"]),
         .target(name: "AurumTestSupport", dependencies: ["Aurum"], path: "Tests/AurumTestSupport"),
@@ -41,5 +52,6 @@ let package = Package(
         .testTarget(name: "AurumStorageTests", dependencies: ["AurumStorage"]),
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
+        .testTarget(name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"]),
     ]
 )

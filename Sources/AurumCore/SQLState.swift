@@ -20,6 +20,8 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let divisionByZero: SQLState = "22012"
     public static let invalidParameterValue: SQLState = "22023"
     public static let invalidTextRepresentation: SQLState = "22P02"
+    public static let invalidBinaryRepresentation: SQLState = "22P03"
+    public static let characterNotInRepertoire: SQLState = "22021"
     public static let notNullViolation: SQLState = "23502"
     public static let badCopyFileFormat: SQLState = "22P04"
     // Class 25 — invalid transaction state

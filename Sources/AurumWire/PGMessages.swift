@@ -1,0 +1,318 @@
+import AurumCore
+import NIOCore
+
+// PostgreSQL frontend/backend protocol 3.0: message framing.
+//
+// Every message after the startup phase is a type byte, a big-endian Int32 length that
+// counts itself but not the type byte, and the body. The first message of a connection
+// (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest) has no type byte: its length is
+// followed by an Int32 request code.
+
+/// The request codes of the untyped first messages.
+enum PGRequestCode {
+    /// Protocol 3.0 (major 3 in the high 16 bits, minor 0 in the low 16).
+    static let protocol3: Int32 = 196_608
+    static let sslRequest: Int32 = 80_877_103
+    static let gssEncRequest: Int32 = 80_877_104
+    static let cancelRequest: Int32 = 80_877_102
+}
+
+/// A message from the client.
+enum PGFrontendMessage: Equatable, Sendable {
+    /// StartupMessage: the protocol version and the `name=value` parameters.
+    case startup(protocolVersion: Int32, parameters: [(String, String)])
+    case sslRequest
+    case gssEncRequest
+    /// CancelRequest: the key the server gave in BackendKeyData.
+    case cancelRequest(processID: Int32, secretKey: Int32)
+    /// `p`: PasswordMessage (also SASL responses, later).
+    case password(String)
+    /// `Q`: simple query.
+    case query(String)
+    /// `X`: terminate.
+    case terminate
+    /// `S`: sync (ends an extended-query cycle).
+    case sync
+    /// `H`: flush.
+    case flush
+    /// `P B D E C F`: extended query and function call, recognised but not implemented yet.
+    case extended(type: UInt8)
+    /// `d c f`: COPY data, done, fail (ignored outside COPY, as PostgreSQL does).
+    case copy(type: UInt8)
+
+    static func == (a: PGFrontendMessage, b: PGFrontendMessage) -> Bool {
+        switch (a, b) {
+        case let (.startup(v1, p1), .startup(v2, p2)):
+            return v1 == v2 && p1.map { $0.0 } == p2.map { $0.0 } && p1.map { $0.1 } == p2.map { $0.1 }
+        case (.sslRequest, .sslRequest), (.gssEncRequest, .gssEncRequest), (.terminate, .terminate),
+             (.sync, .sync), (.flush, .flush):
+            return true
+        case let (.cancelRequest(p1, s1), .cancelRequest(p2, s2)): return p1 == p2 && s1 == s2
+        case let (.password(x), .password(y)), let (.query(x), .query(y)): return x == y
+        case let (.extended(x), .extended(y)), let (.copy(x), .copy(y)): return x == y
+        default: return false
+        }
+    }
+}
+
+/// A framing error: the connection cannot continue (answered with FATAL, then closed).
+struct PGProtocolError: Error, Sendable {
+    var code: SQLState
+    var message: String
+    init(_ message: String, code: SQLState = .protocolViolation) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Splits the inbound byte stream into frontend messages.
+///
+/// It starts in the startup phase (untyped messages); after a StartupMessage it reads typed
+/// messages. SSLRequest and GSSENCRequest keep it in the startup phase: the client sends the
+/// real StartupMessage after the server's 'N'.
+struct PGMessageDecoder: ByteToMessageDecoder {
+    typealias InboundOut = PGFrontendMessage
+
+    /// PostgreSQL's limit for the startup packet (MAX_STARTUP_PACKET_LENGTH).
+    static let maxStartupLength = 10_000
+    /// The largest typed message accepted (PostgreSQL's MaxAllocSize is 1 GiB too).
+    static let maxMessageLength = 1 << 30
+
+    private(set) var inStartupPhase = true
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if inStartupPhase { return try decodeStartup(buffer: &buffer, context: context) }
+        return try decodeTyped(buffer: &buffer, context: context)
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A partial message at EOF is dropped: the client went away.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+
+    private mutating func decodeStartup(buffer: inout ByteBuffer, context: ChannelHandlerContext) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
+        guard length >= 8, Int(length) <= Self.maxStartupLength else {
+            throw PGProtocolError("invalid length of startup packet")
+        }
+        guard buffer.readableBytes >= Int(length) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 4)
+        guard var body = buffer.readSlice(length: Int(length) - 4), let code = body.readInteger(as: Int32.self) else {
+            throw PGProtocolError("invalid length of startup packet")
+        }
+        switch code {
+        case PGRequestCode.sslRequest:
+            context.fireChannelRead(Self.wrapInboundOut(.sslRequest))
+        case PGRequestCode.gssEncRequest:
+            context.fireChannelRead(Self.wrapInboundOut(.gssEncRequest))
+        case PGRequestCode.cancelRequest:
+            guard let pid = body.readInteger(as: Int32.self), let key = body.readInteger(as: Int32.self) else {
+                throw PGProtocolError("invalid length of cancel request")
+            }
+            context.fireChannelRead(Self.wrapInboundOut(.cancelRequest(processID: pid, secretKey: key)))
+        default:
+            // A StartupMessage: name/value C strings ending with an empty name.
+            var parameters: [(String, String)] = []
+            if code >> 16 == 3 {
+                while let name = body.readNullTerminatedString(), !name.isEmpty {
+                    guard let value = body.readNullTerminatedString() else {
+                        throw PGProtocolError("invalid startup packet layout: expected terminator as last byte")
+                    }
+                    parameters.append((name, value))
+                }
+            }
+            inStartupPhase = false
+            context.fireChannelRead(Self.wrapInboundOut(.startup(protocolVersion: code, parameters: parameters)))
+        }
+        return .continue
+    }
+
+    private mutating func decodeTyped(buffer: inout ByteBuffer, context: ChannelHandlerContext) throws -> DecodingState {
+        guard buffer.readableBytes >= 5,
+              let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+              let length = buffer.getInteger(at: buffer.readerIndex + 1, as: Int32.self)
+        else { return .needMoreData }
+        guard length >= 4, Int(length) <= Self.maxMessageLength else {
+            throw PGProtocolError("invalid message length \(length)")
+        }
+        guard buffer.readableBytes >= Int(length) + 1 else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 5)
+        var body = buffer.readSlice(length: Int(length) - 4)!
+        let message: PGFrontendMessage
+        switch type {
+        case UInt8(ascii: "Q"):
+            guard let sql = body.readNullTerminatedString() else {
+                throw PGProtocolError("invalid string in message")
+            }
+            message = .query(sql)
+        case UInt8(ascii: "p"):
+            message = .password(body.readNullTerminatedString() ?? "")
+        case UInt8(ascii: "X"): message = .terminate
+        case UInt8(ascii: "S"): message = .sync
+        case UInt8(ascii: "H"): message = .flush
+        case UInt8(ascii: "P"), UInt8(ascii: "B"), UInt8(ascii: "D"), UInt8(ascii: "E"), UInt8(ascii: "C"),
+             UInt8(ascii: "F"):
+            message = .extended(type: type)
+        case UInt8(ascii: "d"), UInt8(ascii: "c"), UInt8(ascii: "f"):
+            message = .copy(type: type)
+        default:
+            throw PGProtocolError("invalid frontend message type \(type)")
+        }
+        context.fireChannelRead(Self.wrapInboundOut(message))
+        return .continue
+    }
+}
+
+/// Transaction status reported in ReadyForQuery.
+public enum PGTransactionStatus: UInt8, Sendable {
+    /// Idle, not in a transaction block.
+    case idle = 73         // 'I'
+    /// In a transaction block.
+    case inTransaction = 84 // 'T'
+    /// In a failed transaction block (commands are refused until ROLLBACK).
+    case failed = 69       // 'E'
+}
+
+/// Fields of an ErrorResponse or NoticeResponse.
+struct PGErrorFields: Sendable {
+    enum Severity: String, Sendable {
+        case error = "ERROR", fatal = "FATAL", warning = "WARNING", notice = "NOTICE"
+    }
+    var severity: Severity
+    var code: SQLState
+    var message: String
+    var detail: String?
+    var hint: String?
+    /// 1-based character position in the query string.
+    var position: Int?
+
+    init(severity: Severity, code: SQLState, message: String, detail: String? = nil, hint: String? = nil, position: Int? = nil) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.hint = hint
+        self.position = position
+    }
+
+    init(_ error: AurumError, severity: Severity = .error) {
+        self.init(severity: severity, code: error.code, message: error.message, detail: error.detail,
+                  hint: error.hint, position: error.position)
+    }
+}
+
+/// Writes backend messages into a ByteBuffer.
+enum PGBackend {
+    /// Appends a message: type byte, length placeholder, body written by `body`, then the
+    /// length patched in.
+    static func message(_ type: UInt8, into out: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void = { _ in }) {
+        out.writeInteger(type)
+        let lengthIndex = out.writerIndex
+        out.writeInteger(Int32(0))
+        body(&out)
+        out.setInteger(Int32(out.writerIndex - lengthIndex), at: lengthIndex)
+    }
+
+    static func authenticationOk(into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) { $0.writeInteger(Int32(0)) }
+    }
+
+    static func authenticationCleartextPassword(into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) { $0.writeInteger(Int32(3)) }
+    }
+
+    static func parameterStatus(_ name: String, _ value: String, into out: inout ByteBuffer) {
+        message(UInt8(ascii: "S"), into: &out) {
+            $0.writeCString(name)
+            $0.writeCString(value)
+        }
+    }
+
+    static func backendKeyData(processID: Int32, secretKey: Int32, into out: inout ByteBuffer) {
+        message(UInt8(ascii: "K"), into: &out) {
+            $0.writeInteger(processID)
+            $0.writeInteger(secretKey)
+        }
+    }
+
+    /// NegotiateProtocolVersion: the newest minor version supported and the unrecognised
+    /// protocol options.
+    static func negotiateProtocolVersion(minor: Int32, unrecognised: [String], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "v"), into: &out) {
+            $0.writeInteger(minor)
+            $0.writeInteger(Int32(unrecognised.count))
+            for o in unrecognised { $0.writeCString(o) }
+        }
+    }
+
+    static func readyForQuery(_ status: PGTransactionStatus, into out: inout ByteBuffer) {
+        message(UInt8(ascii: "Z"), into: &out) { $0.writeInteger(status.rawValue) }
+    }
+
+    /// One RowDescription field.
+    struct Field: Sendable {
+        var name: String
+        var tableOID: UInt32 = 0
+        var attributeNumber: Int16 = 0
+        var typeOID: UInt32
+        var typeSize: Int16
+        var typeModifier: Int32
+        var format: PGFormat = .text
+    }
+
+    static func rowDescription(_ fields: [Field], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "T"), into: &out) {
+            $0.writeInteger(Int16(truncatingIfNeeded: fields.count))
+            for f in fields {
+                $0.writeCString(f.name)
+                $0.writeInteger(f.tableOID)
+                $0.writeInteger(f.attributeNumber)
+                $0.writeInteger(f.typeOID)
+                $0.writeInteger(f.typeSize)
+                $0.writeInteger(f.typeModifier)
+                $0.writeInteger(f.format.rawValue)
+            }
+        }
+    }
+
+    static func commandComplete(_ tag: String, into out: inout ByteBuffer) {
+        message(UInt8(ascii: "C"), into: &out) { $0.writeCString(tag) }
+    }
+
+    static func emptyQueryResponse(into out: inout ByteBuffer) {
+        message(UInt8(ascii: "I"), into: &out)
+    }
+
+    /// ErrorResponse (severity ERROR or FATAL) or NoticeResponse (WARNING, NOTICE).
+    static func errorOrNotice(_ fields: PGErrorFields, into out: inout ByteBuffer) {
+        let isError = fields.severity == .error || fields.severity == .fatal
+        message(UInt8(ascii: isError ? "E" : "N"), into: &out) { buffer in
+            func field(_ code: Unicode.Scalar, _ value: String) {
+                buffer.writeInteger(UInt8(ascii: code))
+                buffer.writeCString(value)
+            }
+            field("S", fields.severity.rawValue)
+            field("V", fields.severity.rawValue)
+            field("C", fields.code.code)
+            field("M", fields.message)
+            if let d = fields.detail { field("D", d) }
+            if let h = fields.hint { field("H", h) }
+            if let p = fields.position { field("P", String(p)) }
+            buffer.writeInteger(UInt8(0))
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `string` as a C string (PostgreSQL strings may not contain NUL; any NUL in it is
+    /// dropped rather than cutting the message).
+    mutating func writeCString(_ string: String) {
+        if string.utf8.contains(0) {
+            writeBytes(string.utf8.filter { $0 != 0 })
+        } else {
+            writeString(string)
+        }
+        writeInteger(UInt8(0))
+    }
+}
