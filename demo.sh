@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Quick start: installs the system packages Aurum builds against (only if missing), builds
-# the release binary, and runs `aurum demo`: it creates the Gold demo tables of schemas/ in
-# ./aurum-data (override with AURUM_DATA) and prints a few aggregate queries over them.
-# Extra arguments go to `aurum demo` (e.g. `bash demo.sh --scale 10`).
+# Quick start: installs the system packages Aurum needs (only if missing), builds the release
+# binary, runs `aurum demo` (creates the Gold demo tables of schemas/ in ./aurum-data, override
+# with AURUM_DATA, and prints a few aggregate queries over them), then starts the PostgreSQL
+# protocol server on 127.0.0.1:5433 (AURUM_PORT) and prints the psql command to connect.
+# Ctrl-C stops the server. Extra arguments go to `aurum demo` (e.g. `bash demo.sh --scale 10`).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")"
@@ -16,7 +17,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 missing=()
-for package in libzstd-dev liblz4-dev pkg-config; do
+for package in libzstd-dev liblz4-dev pkg-config postgresql-client; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -28,5 +29,9 @@ fi
 step "Building (release)"
 swift build -c release --product aurum
 
-step "Running the demo"
-exec .build/release/aurum demo --data "${AURUM_DATA:-./aurum-data}" "$@"
+data="${AURUM_DATA:-./aurum-data}"
+step "Loading the demo tables and running a few queries"
+.build/release/aurum demo --data "$data" "$@"
+
+step "Starting the server (Ctrl-C stops it)"
+exec .build/release/aurum serve --data "$data" --port "${AURUM_PORT:-5433}"
