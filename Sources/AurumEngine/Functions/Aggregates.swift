@@ -63,6 +63,10 @@ final class SumState: AggregateState {
     let avg: Bool
     let resultType: DataType
     var wide: [Int128] = []
+    /// Sums of inputs of at most 32 bits accumulate in Int64 (a cheaper add than Int128) and
+    /// are folded into `wide` before 2^30 rows could overflow them.
+    var narrow: [Int64] = []
+    private var narrowRows = 0
     var dbl: [Double] = []
     var counts: [Int64] = []
     init(kind: SumKind, avg: Bool, resultType: DataType) { self.kind = kind; self.avg = avg; self.resultType = resultType }
@@ -78,28 +82,23 @@ final class SumState: AggregateState {
         }
     }
 
-    /// Sums of inputs of at most 32 bits accumulate in Int64 (`narrow`, a cheaper add than
-    /// Int128) and are folded into `wide` before 2^30 rows could overflow them.
-    var narrow: [Int64] = []
-    private var narrowRows = 0
-
     private func flushNarrow() {
         guard narrowRows > 0 else { return }
         for g in 0..<narrow.count where narrow[g] != 0 { wide[g] &+= Int128(narrow[g]); narrow[g] = 0 }
         narrowRows = 0
     }
 
+    /// Adds every valid row's value to its group's accumulator in `acc` (`narrow` or `wide`).
     @inline(__always)
-    private func addNarrow<T: FixedWidthInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
-        if narrowRows > (1 << 30) - groups.count { flushNarrow() }
-        narrowRows += groups.count
-        narrow.withUnsafeMutableBufferPointer { w in
+    private static func accumulate<T: BinaryInteger, A: FixedWidthInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>,
+                                                                           into acc: inout [A], counts: inout [Int64]) {
+        acc.withUnsafeMutableBufferPointer { w in
             counts.withUnsafeMutableBufferPointer { c in
                 a.withUnsafeBufferPointer { p in
                     if let v {
-                        for i in 0..<groups.count where v[i] != 0 { let g = Int(groups[i]); w[g] &+= Int64(p[i]); c[g] &+= 1 }
+                        for i in 0..<groups.count where v[i] != 0 { let g = Int(groups[i]); w[g] &+= A(truncatingIfNeeded: p[i]); c[g] &+= 1 }
                     } else {
-                        for i in 0..<groups.count { let g = Int(groups[i]); w[g] &+= Int64(p[i]); c[g] &+= 1 }
+                        for i in 0..<groups.count { let g = Int(groups[i]); w[g] &+= A(truncatingIfNeeded: p[i]); c[g] &+= 1 }
                     }
                 }
             }
@@ -107,18 +106,15 @@ final class SumState: AggregateState {
     }
 
     @inline(__always)
-    private func addInts<T: BinaryInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
-        wide.withUnsafeMutableBufferPointer { w in
-            counts.withUnsafeMutableBufferPointer { c in
-                a.withUnsafeBufferPointer { p in
-                    if let v {
-                        for i in 0..<groups.count where v[i] != 0 { let g = Int(groups[i]); w[g] &+= Int128(p[i]); c[g] &+= 1 }
-                    } else {
-                        for i in 0..<groups.count { let g = Int(groups[i]); w[g] &+= Int128(p[i]); c[g] &+= 1 }
-                    }
-                }
-            }
-        }
+    private func addNarrow<T: FixedWidthInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
+        if narrowRows > (1 << 30) - groups.count { flushNarrow() }
+        narrowRows += groups.count
+        Self.accumulate(a, v, groups, into: &narrow, counts: &counts)
+    }
+
+    @inline(__always)
+    private func addInts<T: FixedWidthInteger>(_ a: [T], _ v: [UInt8]?, _ groups: UnsafeBufferPointer<Int32>) {
+        Self.accumulate(a, v, groups, into: &wide, counts: &counts)
     }
 
     override func update(_ args: [Column], _ groups: UnsafeBufferPointer<Int32>) throws {
