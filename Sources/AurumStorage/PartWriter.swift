@@ -197,64 +197,6 @@ enum DictionaryEncoder {
         var codes: ColumnData
     }
 
-    @inline(__always)
-    static func mum(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let r = a.multipliedFullWidth(by: b)
-        return r.high ^ r.low
-    }
-
-    /// A wyhash-style hash of `n` bytes at `p` (one or two 64×64→128-bit multiplies for up to
-    /// 16 bytes; reads only inside the value).
-    @inline(__always)
-    static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        let s0: UInt64 = 0xA076_1D64_78BD_642F, s1: UInt64 = 0xE703_7ED1_A0B4_28DB, s2: UInt64 = 0x8EBC_6AF0_9C88_C6E3
-        var seed = s0
-        let a: UInt64, b: UInt64
-        if n <= 16 {
-            if n >= 8 {
-                a = p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-                b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            } else if n >= 4 {
-                a = UInt64(p.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-                b = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            } else if n > 0 {
-                a = (UInt64(p.load(fromByteOffset: 0, as: UInt8.self)) << 16) | (UInt64(p.load(fromByteOffset: n >> 1, as: UInt8.self)) << 8)
-                    | UInt64(p.load(fromByteOffset: n - 1, as: UInt8.self))
-                b = 0
-            } else {
-                a = 0
-                b = 0
-            }
-        } else {
-            var i = 0
-            while n - i > 16 {
-                seed = mum(p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ s1, p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self) ^ seed)
-                i += 16
-            }
-            a = p.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
-            b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        return mum(s2 ^ UInt64(truncatingIfNeeded: n), mum(a ^ s1, b ^ seed))
-    }
-
-    @inline(__always)
-    static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-        if n >= 8 {
-            var i = 0
-            while i + 8 <= n {
-                if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                i += 8
-            }
-            return i == n || a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        if n >= 4 {
-            return a.loadUnaligned(fromByteOffset: 0, as: UInt32.self) == b.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
-                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-        }
-        for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        return true
-    }
-
     /// The distinct values found so far: bytes back to back in `arena`, value d at
     /// `arena[offsets[d] ..< offsets[d + 1]]`.
     private final class Distinct {
@@ -325,7 +267,7 @@ enum DictionaryEncoder {
             }
             let a = Int(off[i]), len = Int(off[i + 1] &- off[i])
             let p = base + a
-            let h = hash(p, len)
+            let h = ByteHash.hash(p, len)
             let tag = h & 0xFFFF_FFFF_0000_0000
             var slot = Int(truncatingIfNeeded: h) & mask
             var found = -1
@@ -335,7 +277,7 @@ enum DictionaryEncoder {
                 if e & 0xFFFF_FFFF_0000_0000 == tag {
                     let d = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
                     let start = Int(voff[d])
-                    if Int(voff[d + 1]) - start == len && equal(arena + start, p, len) {
+                    if Int(voff[d + 1]) - start == len && ByteHash.equal(arena + start, p, len) {
                         found = d
                         break
                     }
@@ -362,7 +304,7 @@ enum DictionaryEncoder {
                 slots = UnsafeMutablePointer<UInt64>.allocate(capacity: 1 << bits)
                 slots.initialize(repeating: 0, count: 1 << bits)
                 for d in 0..<dict.count {
-                    let h = hash(dict.start(d), dict.length(d))
+                    let h = ByteHash.hash(dict.start(d), dict.length(d))
                     var j = Int(truncatingIfNeeded: h) & mask
                     while slots[j] != 0 { j = (j + 1) & mask }
                     slots[j] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(d + 1)

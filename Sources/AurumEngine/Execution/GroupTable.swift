@@ -108,63 +108,9 @@ final class GroupTable {
     /// Number of distinct non-NULL strings interned for string key `k` (the k-th string key).
     func internedCount(stringKey k: Int) -> Int { interns[k].count - 1 }
 
-    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E3779B97F4A7C15
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-
-    /// Hash of n bytes. Short strings (the common group key) take one or two overlapping
-    /// unaligned loads instead of a byte loop.
-    @inline(__always) static func hashBytes(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        let raw = UnsafeRawPointer(p)
-        let len = UInt64(truncatingIfNeeded: n)
-        if n <= 8 {
-            var x: UInt64
-            if n >= 4 {
-                x = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
-            } else if n > 0 {
-                x = UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
-            } else {
-                x = 0
-            }
-            return mix(x ^ (len << 58))
-        }
-        if n <= 16 {
-            let a = raw.loadUnaligned(as: UInt64.self), b = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            return mix(a ^ mix(b ^ len))
-        }
-        var h: UInt64 = 0xcbf29ce484222325 ^ len
-        var i = 0
-        while i + 8 < n {
-            h = mix(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        return mix(h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
-    }
-
-    @inline(__always) static func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        if n >= 8 {
-            var i = 0
-            while i + 8 < n {
-                if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                i += 8
-            }
-            return ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        if n >= 4 {
-            return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
-                && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-        }
-        var i = 0
-        while i < n {
-            if a[i] != b[i] { return false }
-            i += 1
-        }
-        return true
-    }
+    /// Byte hashing and comparison: `ByteHash` (AurumCore), shared with the storage
+    /// dictionary encoder.
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 { ByteHash.mix(x) }
 
     // MARK: insert / lookup
 
@@ -570,7 +516,7 @@ struct ByteIndex {
             while true {
                 let g = Int(slots[pos])
                 if g < 0 { return pos }
-                if hashes[g] == h && GroupTable.bytesEqual(kb.baseAddress! + g * width, p, width) { return pos }
+                if hashes[g] == h && ByteHash.equal(kb.baseAddress! + g * width, p, width) { return pos }
                 pos = (pos + 1) & mask
             }
         }
@@ -581,7 +527,7 @@ struct ByteIndex {
         let base = rows.baseAddress!
         for i in 0..<n {
             let p = base + i * width
-            let h = GroupTable.hashBytes(p, width)
+            let h = ByteHash.hash(p, width)
             let pos = probe(p, h)
             let s = slots[pos]
             if s >= 0 { ids[i] = s; continue }
@@ -600,7 +546,7 @@ struct ByteIndex {
         let base = rows.baseAddress!
         for i in 0..<skip.count where skip[i] == 0 {
             let p = base + i * width
-            ids[i] = slots[probe(p, GroupTable.hashBytes(p, width))]
+            ids[i] = slots[probe(p, ByteHash.hash(p, width))]
         }
     }
 
@@ -667,7 +613,7 @@ struct InternTable {
             if e >> 32 == tag {
                 let id = Int(truncatingIfNeeded: e & 0xFFFF_FFFF)
                 let start = o[id], l = o[id + 1] - start
-                if l == len && (len == 0 || GroupTable.bytesEqual(a.baseAddress! + start, p, len)) { return pos }
+                if l == len && (len == 0 || ByteHash.equal(a.baseAddress! + start, p, len)) { return pos }
             }
             pos = (pos + 1) & mask
         }
@@ -684,7 +630,7 @@ struct InternTable {
 
     /// The id of (p, len); inserts it when `insert`, else returns `absent` for an unseen string.
     mutating func id(_ p: UnsafePointer<UInt8>, _ len: Int, insert: Bool) -> UInt32 {
-        let h = GroupTable.hashBytes(p, len)
+        let h = ByteHash.hash(p, len)
         let pos = withBuffers { InternTable.probe($0, $1, $2, p, len, h) }
         let e = slots[pos]
         if e != 0 { return UInt32(truncatingIfNeeded: e) }
@@ -713,7 +659,7 @@ struct InternTable {
                             if let v = validity, v[i] == 0 { out[i] = 0; i += 1; continue }
                             let a = Int(so[i]), len = Int(so[i + 1]) - a
                             let p = base + a
-                            let h = GroupTable.hashBytes(p, len)
+                            let h = ByteHash.hash(p, len)
                             let e = slots[InternTable.probe(slots, offsets, arena, p, len, h)]
                             if e == 0 {
                                 if insert { return i }
@@ -770,7 +716,7 @@ struct InternTable {
             let base = a.baseAddress ?? UnsafePointer(bitPattern: 1)!
             for id in 1..<count {
                 let start = offsets[id]
-                let h = GroupTable.hashBytes(base + start, offsets[id + 1] - start)
+                let h = ByteHash.hash(base + start, offsets[id + 1] - start)
                 var p = Int(truncatingIfNeeded: h) & mask
                 while fresh[p] != 0 { p = (p + 1) & mask }
                 fresh[p] = (h >> 32) << 32 | UInt64(id)
