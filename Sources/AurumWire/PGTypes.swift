@@ -91,20 +91,23 @@ public enum PGTypes {
 
     /// The wire type of an Aurum type (nullability and LowCardinality do not matter).
     public static func info(for type: DataType) -> PGTypeInfo {
+        // name and size come from the one table of builtin types (`builtins`)
         switch type.base {
-        case .bool: return PGTypeInfo(oid: boolOID, name: "bool", size: 1)
-        case .int8, .int16, .uint8: return PGTypeInfo(oid: int2OID, name: "int2", size: 2)
-        case .int32, .uint16: return PGTypeInfo(oid: int4OID, name: "int4", size: 4)
-        case .int64, .uint32: return PGTypeInfo(oid: int8OID, name: "int8", size: 8)
-        case .uint64: return PGTypeInfo(oid: numericOID, name: "numeric", size: -1)
-        case .float32: return PGTypeInfo(oid: float4OID, name: "float4", size: 4)
-        case .float64: return PGTypeInfo(oid: float8OID, name: "float8", size: 8)
+        case .bool: return byOID[boolOID]!
+        case .int8, .int16, .uint8: return byOID[int2OID]!
+        case .int32, .uint16: return byOID[int4OID]!
+        case .int64, .uint32: return byOID[int8OID]!
+        case .uint64: return byOID[numericOID]!
+        case .float32: return byOID[float4OID]!
+        case .float64: return byOID[float8OID]!
         case .decimal(let p, let s):
-            return PGTypeInfo(oid: numericOID, name: "numeric", size: -1, modifier: Int32(((p << 16) | s) + 4))
-        case .string, .nothing: return PGTypeInfo(oid: textOID, name: "text", size: -1)
-        case .date: return PGTypeInfo(oid: dateOID, name: "date", size: 4)
-        case .dateTime, .dateTime64: return PGTypeInfo(oid: timestampOID, name: "timestamp", size: 8)
-        case .uuid: return PGTypeInfo(oid: uuidOID, name: "uuid", size: 16)
+            var t = byOID[numericOID]!
+            t.modifier = Int32(((p << 16) | s) + 4)
+            return t
+        case .string, .nothing: return byOID[textOID]!
+        case .date: return byOID[dateOID]!
+        case .dateTime, .dateTime64: return byOID[timestampOID]!
+        case .uuid: return byOID[uuidOID]!
         }
     }
 
