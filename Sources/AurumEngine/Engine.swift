@@ -51,6 +51,8 @@ public final class Engine: Sendable {
     let pool: WorkerPool
     let temporaryDirectory: String?
     let logger: Logger
+    /// Statement, latency and scan counters (monitoring).
+    public let statistics = EngineStatistics()
 
     /// Opens the database in `directory` (created if missing), or in a private temporary
     /// directory when `directory` is nil.

@@ -60,7 +60,7 @@ public final class Session: @unchecked Sendable, SessionContext {
     }
 
     func makeContext() -> QueryContext {
-        let c = QueryContext(memoryLimit: memoryLimit, pool: engine.pool)
+        let c = QueryContext(memoryLimit: memoryLimit, pool: engine.pool, statistics: engine.statistics)
         current.withLock { $0 = c }
         return c
     }
@@ -84,6 +84,24 @@ public final class Session: @unchecked Sendable, SessionContext {
     }
 
     func executeStatement(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
+        let started = ContinuousClock.now
+        do {
+            let result = try executeStatementUncounted(stmt, text: text, parameters: parameters)
+            engine.statistics.recordStatement(.ok, seconds: Self.seconds(since: started))
+            return result
+        } catch {
+            engine.statistics.recordStatement(EngineStatistics.outcome(of: error), seconds: Self.seconds(since: started))
+            throw error
+        }
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// `executeStatement` without the statistics.
+    private func executeStatementUncounted(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
         _ = makeContext()
         defer { current.withLock { $0 = nil } }
         switch stmt {

@@ -82,6 +82,9 @@ extension MergeTreeTable {
     /// of them. Returns false if an ALTER/TRUNCATE intervened (the result is discarded).
     func mergeAndCommit(_ parts: [DataPart], generation: Int, schema: StorageSchema, codecs: [[CodecStep]]) throws -> Bool {
         var created: [String] = []
+        StorageStatistics.shared.mergeStarted()
+        var committedRows: Int?
+        defer { StorageStatistics.shared.mergeEnded(committedRows: committedRows) }
         do {
             let core = try mergeParts(parts, schema: schema, codecs: codecs, created: &created)
             let merged = try DataPart(core: core, schema: schema)
@@ -89,6 +92,7 @@ extension MergeTreeTable {
             let ok = try commit(generation: generation) { cur, _ in
                 cur.filter { !sources.contains(ObjectIdentifier($0.core)) } + [merged]
             }
+            if ok { committedRows = merged.rowCount }
             if !ok {
                 core.obsolete.store(true, ordering: .releasing)
                 return false

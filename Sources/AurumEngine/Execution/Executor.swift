@@ -99,6 +99,9 @@ struct Executor {
         if scan.final, case .plain = scan.table.storage.schema.mergeMode {} else if scan.final {
             // FINAL on a Replacing/Summing table: read the merged view (single-threaded).
             let blocks = try scan.table.storage.readFinal(snapshot: scan.snapshot, columns: scan.columns)
+            let fraction = Double(scan.columns.count) / Double(max(scan.table.storage.schema.columns.count, 1))
+            ctx.statistics?.recordScan(rows: scan.snapshot.parts.reduce(0) { $0 + $1.rowCount },
+                                       bytes: Int(Double(scan.snapshot.parts.reduce(0) { $0 + $1.bytesUncompressed }) * fraction))
             return try consumeSerial(blocks, pipe, sink)
         }
         let filter = ScanFilter(scan.filter, scan: scan)
@@ -112,10 +115,16 @@ struct Executor {
             if case .aggregate(let agg) = sink { local = agg.makeLocal() }
             var mine: [Int: Block] = [:]
             var cache = ScanFilter.Cache()
+            var rowsRead = 0, bytesRead = 0
+            defer { ctx.statistics?.recordScan(rows: rowsRead, bytes: bytesRead) }
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if i >= n { break }
                 try ctx.checkCancelled()
+                let (r, by) = Self.readVolume(morsels[i], columns: scan.columns.count,
+                                              ofColumns: scan.table.storage.schema.columns.count)
+                rowsRead += r
+                bytesRead += by
                 guard let b = try filter.read(morsels[i], scan: scan, cache: &cache) else { continue }
                 guard let out = try pipe.apply(b) else { continue }
                 if local != nil { try local!.consume(out) } else { mine[i] = out }
@@ -193,3 +202,16 @@ struct ScanPipeline {
 }
 
 struct Morsel { let part: DataPart; let granules: Range<Int> }
+
+extension Executor {
+    /// Rows in a morsel's granules, and the uncompressed bytes of `columns` of the table's
+    /// `ofColumns` columns, estimated from the part's uncompressed size (for the statistics).
+    static func readVolume(_ m: Morsel, columns: Int, ofColumns: Int) -> (rows: Int, bytes: Int) {
+        guard !m.granules.isEmpty else { return (0, 0) }
+        let rows = m.part.granuleRowRange(m.granules.upperBound - 1).upperBound - m.part.granuleRowRange(m.granules.lowerBound).lowerBound
+        let partRows = max(m.part.rowCount, 1)
+        let bytes = Int(Double(m.part.bytesUncompressed) * Double(rows) / Double(partRows)
+                        * Double(columns) / Double(max(ofColumns, 1)))
+        return (rows, bytes)
+    }
+}

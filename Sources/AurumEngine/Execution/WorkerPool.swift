@@ -25,7 +25,13 @@ final class QueryContext: Sendable {
     let memoryLimit: Int
     let cancelled = Atomic<Bool>(false)
     let pool: WorkerPool
-    init(memoryLimit: Int, pool: WorkerPool) { self.memoryLimit = memoryLimit; self.pool = pool }
+    /// Where scans report what they read (nil: not counted).
+    let statistics: EngineStatistics?
+    init(memoryLimit: Int, pool: WorkerPool, statistics: EngineStatistics? = nil) {
+        self.memoryLimit = memoryLimit
+        self.pool = pool
+        self.statistics = statistics
+    }
 
     func checkCancelled() throws {
         if cancelled.load(ordering: .relaxed) {
