@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -37,13 +40,19 @@ let package = Package(
                 "AurumCore", "AurumSQL", "AurumEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "Aurum", dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "AurumEngine"]),
         .target(
             name: "AurumCLI",
-            dependencies: ["Aurum", "AurumEngine", "AurumWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Aurum", "AurumEngine", "AurumWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .executableTarget(name: "aurum", dependencies: ["AurumCLI"]),
         .target(name: "AurumTestSupport", dependencies: ["Aurum"], path: "Tests/AurumTestSupport"),
@@ -52,6 +61,9 @@ let package = Package(
         .testTarget(name: "AurumStorageTests", dependencies: ["AurumStorage"]),
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
-        .testTarget(name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"]),
+        .testTarget(
+            name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"],
+            exclude: ["clients"]
+        ),
     ]
 )

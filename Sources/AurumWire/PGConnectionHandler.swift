@@ -2,6 +2,7 @@ import AurumCore
 import AurumEngine
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The protocol state machine of one connection. Runs on the channel's event loop and only
 /// parses and writes messages: session setup and statements run on the server's query pool.
@@ -15,8 +16,8 @@ final class PGConnectionHandler: ChannelInboundHandler {
     enum State {
         /// Waiting for StartupMessage (or SSLRequest, GSSENCRequest, CancelRequest).
         case startup
-        /// Sent AuthenticationCleartextPassword; waiting for PasswordMessage.
-        case awaitingPassword
+        /// Sent an authentication request; waiting for the client's answer (see `authStep`).
+        case authenticating
         /// Authenticated; the session is being set up on the query pool.
         case settingUp
         /// Ready for queries.
@@ -36,6 +37,10 @@ final class PGConnectionHandler: ChannelInboundHandler {
     private var queue = CircularBuffer<PGFrontendMessage>()
     /// After an error in an extended-query message: discard messages until Sync.
     private var skipUntilSync = false
+    /// While authenticating: what the client's next 'p' message answers.
+    private var authStep: PGAuthStep?
+    /// The connection switched to TLS after SSLRequest.
+    private var tlsActive = false
 
     init(server: PGServerContext) {
         self.server = server
@@ -45,10 +50,13 @@ final class PGConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         connection = server.registry.register(channel: context.channel)
+        server.statistics.open.add(1, ordering: .relaxed)
+        server.statistics.accepted.add(1, ordering: .relaxed)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if connection != nil { server.statistics.open.subtract(1, ordering: .relaxed) }
         state = .closed
         if let connection {
             connection.gate.closed()
@@ -102,8 +110,10 @@ final class PGConnectionHandler: ChannelInboundHandler {
             return
         case .startup:
             switch message {
-            case .sslRequest, .gssEncRequest:
-                // No TLS or GSSAPI encryption (yet): 'N', then the client sends StartupMessage.
+            case .sslRequest:
+                sslRequest(context: context)
+            case .gssEncRequest:
+                // No GSSAPI encryption: 'N', then the client sends StartupMessage (or SSLRequest).
                 var b = context.channel.allocator.buffer(capacity: 1)
                 b.writeInteger(UInt8(ascii: "N"))
                 context.writeAndFlush(wrapOutboundOut(b), promise: nil)
@@ -120,19 +130,13 @@ final class PGConnectionHandler: ChannelInboundHandler {
                 fatal(context: context, PGErrorFields(severity: .fatal, code: .protocolViolation,
                                                       message: "expected startup message"))
             }
-        case .awaitingPassword:
-            guard case .password(let given) = message else {
+        case .authenticating:
+            guard case .password(let body) = message, let step = authStep else {
                 fatal(context: context, PGErrorFields(severity: .fatal, code: .protocolViolation,
                                                       message: "expected password response"))
                 return
             }
-            let user = parameters["user"] ?? ""
-            guard let expected = server.configuration.password, constantTimeEqual(given, expected) else {
-                fatal(context: context, PGErrorFields(severity: .fatal, code: .invalidPassword,
-                                                      message: "password authentication failed for user \"\(user)\""))
-                return
-            }
-            authenticated(context: context)
+            authResponse(body, step: step, context: context)
         case .ready:
             ready(message, context: context)
         }
@@ -194,19 +198,158 @@ final class PGConnectionHandler: ChannelInboundHandler {
                                                   message: "no PostgreSQL user name specified in startup packet"))
             return
         }
-        if server.configuration.password != nil {
-            state = .awaitingPassword
-            var b = context.channel.allocator.buffer(capacity: 16)
-            PGBackend.authenticationCleartextPassword(into: &b)
-            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
-        } else {
-            authenticated(context: context)
+        if let tls = server.configuration.tls, !tlsActive, tls.require == .all
+            || (tls.require == .remote && !PGServerConfiguration.isLoopback(context.channel.remoteAddress?.ipAddress ?? "")) {
+            fatal(context: context, PGErrorFields(severity: .fatal, code: "28000",
+                                                  message: "connection without TLS refused: this server requires TLS",
+                                                  hint: "connect with sslmode=require"))
+            return
         }
+        beginAuthentication(user: user, context: context)
+    }
+
+    // MARK: - TLS and authentication
+
+    /// SSLRequest: 'S' and a TLS handshake when a certificate is configured, else 'N'.
+    private func sslRequest(context: ChannelHandlerContext) {
+        var b = context.channel.allocator.buffer(capacity: 1)
+        guard let sslContext = server.sslContext, !tlsActive else {
+            b.writeInteger(UInt8(ascii: "N"))
+            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            return
+        }
+        b.writeInteger(UInt8(ascii: "S"))
+        // The 'S' goes out in the clear (written before the TLS handler exists); everything
+        // after it is encrypted.
+        context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+        do {
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+            tlsActive = true
+            server.statistics.tlsHandshakes.add(1, ordering: .relaxed)
+        } catch {
+            server.logger.debug("cannot start TLS: \(error)")
+            state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    private func beginAuthentication(user: String, context: ChannelHandlerContext) {
+        let auth = server.authentication
+        let stored = auth.stored(for: user)
+        var b = context.channel.allocator.buffer(capacity: 64)
+        switch auth.method {
+        case .trust:
+            authenticated(context: context)
+            return
+        case .password:
+            authStep = .cleartext(stored)
+            PGBackend.authenticationCleartextPassword(into: &b)
+        case .md5:
+            if case .scram(let v) = stored {
+                // As PostgreSQL: a SCRAM verifier cannot answer an MD5 challenge, so use SCRAM.
+                authStep = .saslInitial(SCRAM.ServerExchange(verifier: v, genuine: true))
+                PGBackend.authenticationSASL(mechanisms: [SCRAM.mechanism], into: &b)
+            } else {
+                let salt = (0..<4).map { _ in UInt8.random(in: 0...255) }
+                var expected: String?
+                switch stored {
+                case .plaintext(let p): expected = PGMD5.stored(password: p, user: user)
+                case .md5(let h): expected = h
+                default: expected = nil
+                }
+                authStep = .md5(salt: salt, expected: expected)
+                PGBackend.authenticationMD5Password(salt: salt, into: &b)
+            }
+        case .scramSHA256:
+            let exchange: SCRAM.ServerExchange
+            switch stored {
+            case .scram(let v): exchange = .init(verifier: v, genuine: true)
+            case .plaintext(let p):
+                let v = server.secrets.plaintextVerifiers[p] ?? SCRAMVerifier.make(password: p)
+                exchange = .init(verifier: v, genuine: true)
+            case .md5, nil:
+                // Unknown user, or an md5 hash that cannot do SCRAM: the same exchange with a
+                // verifier nobody can match, then the same failure.
+                exchange = .init(verifier: server.secrets.fakeVerifier(user: user), genuine: false)
+            }
+            authStep = .saslInitial(exchange)
+            PGBackend.authenticationSASL(mechanisms: [SCRAM.mechanism], into: &b)
+        }
+        state = .authenticating
+        context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+    }
+
+    private func authResponse(_ body: [UInt8], step: PGAuthStep, context: ChannelHandlerContext) {
+        let user = parameters["user"] ?? ""
+        func cString() -> String {
+            String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        func malformed(_ m: String) {
+            fatal(context: context, PGErrorFields(severity: .fatal, code: .protocolViolation, message: m))
+        }
+        switch step {
+        case .cleartext(let stored):
+            let given = cString()
+            let ok: Bool
+            switch stored {
+            case .plaintext(let p): ok = SCRAM.constantTimeEqual(Array(given.utf8), Array(p.utf8))
+            case .md5(let h): ok = SCRAM.constantTimeEqual(Array(PGMD5.stored(password: given, user: user).utf8), Array(h.utf8))
+            case .scram(let v): ok = v.matches(password: given)
+            case nil: ok = false
+            }
+            ok ? authenticated(context: context) : authenticationFailed(user: user, context: context)
+        case .md5(let salt, let expected):
+            let given = cString()
+            // Unknown users compare against a random hash: the same work, the same answer.
+            let want = expected.map { PGMD5.response(stored: $0, salt: salt) }
+                ?? PGMD5.response(stored: "md5" + PGMD5.hex((0..<16).map { _ in UInt8.random(in: 0...255) }), salt: salt)
+            let ok = SCRAM.constantTimeEqual(Array(given.utf8), Array(want.utf8))
+            ok && expected != nil ? authenticated(context: context) : authenticationFailed(user: user, context: context)
+        case .saslInitial(var exchange):
+            // SASLInitialResponse: mechanism name, Int32 length (-1: none), data.
+            guard let nul = body.firstIndex(of: 0) else { return malformed("malformed SASLInitialResponse message") }
+            let mechanism = String(decoding: body[..<nul], as: UTF8.self)
+            guard mechanism == SCRAM.mechanism else {
+                return malformed("client selected an invalid SASL authentication mechanism")
+            }
+            var rest = body[(nul + 1)...]
+            guard rest.count >= 4 else { return malformed("malformed SASLInitialResponse message") }
+            let len = Int(Int32(bitPattern: rest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+            rest = rest.dropFirst(4)
+            guard len >= 0, len == rest.count else { return malformed("malformed SASLInitialResponse message") }
+            do {
+                let serverFirst = try exchange.clientFirst(Array(rest))
+                authStep = .saslContinue(exchange)
+                var b = context.channel.allocator.buffer(capacity: 128)
+                PGBackend.authenticationSASLContinue(serverFirst, into: &b)
+                context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            } catch {
+                if case .malformed(let m) = error { malformed(m) } else { authenticationFailed(user: user, context: context) }
+            }
+        case .saslContinue(let exchange):
+            do {
+                let serverFinal = try exchange.clientFinal(body)
+                var b = context.channel.allocator.buffer(capacity: 128)
+                PGBackend.authenticationSASLFinal(serverFinal, into: &b)
+                context.write(wrapOutboundOut(b), promise: nil)
+                authenticated(context: context)
+            } catch {
+                if case .malformed(let m) = error { malformed(m) } else { authenticationFailed(user: user, context: context) }
+            }
+        }
+    }
+
+    /// The one answer to a wrong password and an unknown user alike.
+    private func authenticationFailed(user: String, context: ChannelHandlerContext) {
+        server.statistics.authFailures.add(1, ordering: .relaxed)
+        fatal(context: context, PGErrorFields(severity: .fatal, code: .invalidPassword,
+                                              message: "password authentication failed for user \"\(user)\""))
     }
 
     /// Authentication succeeded: set the session up on the query pool, then report it.
     private func authenticated(context: ChannelHandlerContext) {
         guard let connection else { return }
+        authStep = nil
         var b = context.channel.allocator.buffer(capacity: 16)
         PGBackend.authenticationOk(into: &b)
         context.write(wrapOutboundOut(b), promise: nil)
@@ -320,15 +463,18 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(b)).whenComplete { _ in channel.close(promise: nil) }
     }
+}
 
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return diff == 0
-    }
+/// What the client's next 'p' message answers while authenticating.
+enum PGAuthStep {
+    /// AuthenticationCleartextPassword; nil: unknown user.
+    case cleartext(PGStoredPassword?)
+    /// AuthenticationMD5Password with this salt; `expected` is the stored md5 hash (nil: unknown user).
+    case md5(salt: [UInt8], expected: String?)
+    /// AuthenticationSASL sent: waiting for SASLInitialResponse.
+    case saslInitial(SCRAM.ServerExchange)
+    /// AuthenticationSASLContinue sent: waiting for SASLResponse.
+    case saslContinue(SCRAM.ServerExchange)
 }
 
 /// Creates the session of a new connection from the startup parameters (runs on the query

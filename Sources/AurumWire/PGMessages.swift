@@ -25,8 +25,9 @@ enum PGFrontendMessage: Equatable, Sendable {
     case gssEncRequest
     /// CancelRequest: the key the server gave in BackendKeyData.
     case cancelRequest(processID: Int32, secretKey: Int32)
-    /// `p`: PasswordMessage (also SASL responses, later).
-    case password(String)
+    /// `p`: PasswordMessage, SASLInitialResponse or SASLResponse: the raw body, whose meaning
+    /// depends on the authentication step.
+    case password([UInt8])
     /// `Q`: simple query.
     case query(String)
     /// `X`: terminate.
@@ -48,7 +49,8 @@ enum PGFrontendMessage: Equatable, Sendable {
              (.sync, .sync), (.flush, .flush):
             return true
         case let (.cancelRequest(p1, s1), .cancelRequest(p2, s2)): return p1 == p2 && s1 == s2
-        case let (.password(x), .password(y)), let (.query(x), .query(y)): return x == y
+        case let (.password(x), .password(y)): return x == y
+        case let (.query(x), .query(y)): return x == y
         case let (.extended(x), .extended(y)), let (.copy(x), .copy(y)): return x == y
         default: return false
         }
@@ -147,7 +149,7 @@ struct PGMessageDecoder: ByteToMessageDecoder {
             }
             message = .query(sql)
         case UInt8(ascii: "p"):
-            message = .password(body.readNullTerminatedString() ?? "")
+            message = .password(body.readBytes(length: body.readableBytes) ?? [])
         case UInt8(ascii: "X"): message = .terminate
         case UInt8(ascii: "S"): message = .sync
         case UInt8(ascii: "H"): message = .flush
@@ -220,6 +222,36 @@ enum PGBackend {
 
     static func authenticationCleartextPassword(into out: inout ByteBuffer) {
         message(UInt8(ascii: "R"), into: &out) { $0.writeInteger(Int32(3)) }
+    }
+
+    static func authenticationMD5Password(salt: [UInt8], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) {
+            $0.writeInteger(Int32(5))
+            $0.writeBytes(salt)
+        }
+    }
+
+    /// AuthenticationSASL: the mechanisms offered, each a C string, then an empty one.
+    static func authenticationSASL(mechanisms: [String], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) {
+            $0.writeInteger(Int32(10))
+            for m in mechanisms { $0.writeCString(m) }
+            $0.writeInteger(UInt8(0))
+        }
+    }
+
+    static func authenticationSASLContinue(_ data: [UInt8], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) {
+            $0.writeInteger(Int32(11))
+            $0.writeBytes(data)
+        }
+    }
+
+    static func authenticationSASLFinal(_ data: [UInt8], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "R"), into: &out) {
+            $0.writeInteger(Int32(12))
+            $0.writeBytes(data)
+        }
     }
 
     static func parameterStatus(_ name: String, _ value: String, into out: inout ByteBuffer) {

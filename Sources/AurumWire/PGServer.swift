@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Settings of the PostgreSQL protocol server.
@@ -21,6 +22,18 @@ public struct PGServerConfiguration: Sendable {
     public var queryThreads: Int
     /// Bytes of DataRow messages collected before they are written to the socket.
     public var batchBytes: Int
+    /// Users, passwords and the method; nil: derived from `password` (cleartext when set,
+    /// trust when not).
+    public var authentication: PGAuthentication? = nil
+    /// TLS for clients that send SSLRequest; nil: SSLRequest is answered 'N'.
+    public var tls: PGTLSConfiguration? = nil
+
+    /// The authentication in force.
+    public var effectiveAuthentication: PGAuthentication {
+        if let authentication { return authentication }
+        if let password { return PGAuthentication(method: .password, sharedPassword: password) }
+        return .trust
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 5433, password: String? = nil,
                 eventLoopThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)),
@@ -40,6 +53,66 @@ public struct PGServerConfiguration: Sendable {
     }
 }
 
+/// TLS settings: PEM files and which clients must use it.
+public struct PGTLSConfiguration: Sendable {
+    /// Which clients must use TLS.
+    public enum Requirement: String, Sendable, CaseIterable {
+        /// TLS is offered; plain connections are accepted too.
+        case optional
+        /// Clients not on a loopback address must use TLS.
+        case remote
+        /// Every client must use TLS.
+        case all
+    }
+    public var certificatePath: String
+    public var privateKeyPath: String
+    public var require: Requirement
+
+    public init(certificatePath: String, privateKeyPath: String, require: Requirement = .optional) {
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+        self.require = require
+    }
+
+    /// Loads the certificate chain and the key (errors name the file).
+    func makeContext() throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificatePath) } catch {
+            throw PGAuthConfigError("cannot load the TLS certificate \(certificatePath): \(error)")
+        }
+        guard !chain.isEmpty else { throw PGAuthConfigError("no certificate in \(certificatePath)") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem) } catch {
+            throw PGAuthConfigError("cannot load the TLS private key \(privateKeyPath): \(error)")
+        }
+        var c = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                         privateKey: .privateKey(key))
+        c.minimumTLSVersion = .tlsv12
+        do { return try NIOSSLContext(configuration: c) } catch {
+            throw PGAuthConfigError("cannot use the TLS certificate \(certificatePath) with key \(privateKeyPath): \(error)")
+        }
+    }
+}
+
+/// Connection counters of one server (read by the HTTP metrics endpoint).
+public final class PGServerStatistics: Sendable {
+    let open = Atomic<Int>(0)
+    let accepted = Atomic<Int>(0)
+    let authFailures = Atomic<Int>(0)
+    let tlsHandshakes = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Open client connections.
+    public var openConnections: Int { open.load(ordering: .relaxed) }
+    /// Connections accepted since the server started.
+    public var acceptedConnections: Int { accepted.load(ordering: .relaxed) }
+    /// Failed authentication attempts (wrong password or unknown user).
+    public var authenticationFailures: Int { authFailures.load(ordering: .relaxed) }
+    /// Connections that switched to TLS.
+    public var tlsConnections: Int { tlsHandshakes.load(ordering: .relaxed) }
+}
+
 /// What every connection of one server shares.
 final class PGServerContext: Sendable {
     let engine: Engine
@@ -47,12 +120,21 @@ final class PGServerContext: Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
     let registry = PGConnectionRegistry()
+    let authentication: PGAuthentication
+    let secrets: PGAuthSecrets
+    let sslContext: NIOSSLContext?
+    let statistics: PGServerStatistics
 
-    init(engine: Engine, configuration: PGServerConfiguration, threadPool: NIOThreadPool, logger: Logger) {
+    init(engine: Engine, configuration: PGServerConfiguration, threadPool: NIOThreadPool, logger: Logger,
+         sslContext: NIOSSLContext? = nil, statistics: PGServerStatistics = PGServerStatistics()) {
         self.engine = engine
         self.configuration = configuration
         self.threadPool = threadPool
         self.logger = logger
+        self.authentication = configuration.effectiveAuthentication
+        self.secrets = PGAuthSecrets(configuration.effectiveAuthentication)
+        self.sslContext = sslContext
+        self.statistics = statistics
     }
 }
 
@@ -203,9 +285,11 @@ public final class PGServer: Sendable {
     /// Binds and starts accepting connections.
     public static func start(engine: Engine, configuration: PGServerConfiguration = .init(),
                              logger: Logger = Logger(label: "aurum.wire")) async throws -> PGServer {
+        let sslContext = try configuration.tls?.makeContext()
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.queryThreads))
         pool.start()
-        let context = PGServerContext(engine: engine, configuration: configuration, threadPool: pool, logger: logger)
+        let context = PGServerContext(engine: engine, configuration: configuration, threadPool: pool, logger: logger,
+                                      sslContext: sslContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let channels = PGChannelSet()
         let bootstrap = ServerBootstrap(group: group)
@@ -235,6 +319,12 @@ public final class PGServer: Sendable {
 
     /// The number of open client connections.
     public var connectionCount: Int { channels.count }
+
+    /// Connection counters (open, accepted, failed authentications, TLS).
+    public var statistics: PGServerStatistics { context.statistics }
+
+    /// False once `shutdown` has begun.
+    public var isRunning: Bool { !stopped.load(ordering: .relaxed) }
 
     /// Stops accepting, lets running queries finish for `gracePeriod` (then cancels them),
     /// tells every client the server is going away (FATAL 57P01), closes the connections and
