@@ -34,6 +34,34 @@ final class TestServer: Sendable {
         return TestServer(directory: dir, engine: engine, server: server)
     }
 
+    /// Starts with a full configuration (authentication, TLS, ...); host and port are forced
+    /// to 127.0.0.1 and 0.
+    static func start(configuration: PGServerConfiguration) async throws -> TestServer {
+        let dir = NSTemporaryDirectory() + "aurum-wire-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let engine = try Engine(directory: dir, options: EngineOptions(threads: 2, fsync: false))
+        var c = configuration
+        c.host = "127.0.0.1"
+        c.port = 0
+        do {
+            let server = try await PGServer.start(engine: engine, configuration: c)
+            return TestServer(directory: dir, engine: engine, server: server)
+        } catch {
+            engine.close()
+            try? FileManager.default.removeItem(atPath: dir)
+            throw error
+        }
+    }
+
+    /// Runs `f` with a fresh server started with `configuration` and always stops it.
+    static func with(configuration: PGServerConfiguration, _ f: (TestServer) async throws -> Void) async throws {
+        let s = try await start(configuration: configuration)
+        do { try await f(s) } catch {
+            await s.stop()
+            throw error
+        }
+        await s.stop()
+    }
+
     func stop() async {
         await server.shutdown(gracePeriod: .seconds(2))
         engine.close()
