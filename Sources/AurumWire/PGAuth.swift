@@ -122,10 +122,10 @@ public enum SCRAM {
 
     static func sha256(_ data: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: data)) }
 
-    /// Hi(password, salt, i) of RFC 5802: PBKDF2 with HMAC-SHA-256, one 32-byte block.
-    /// The password is used as UTF-8 bytes (no SASLprep: ASCII passwords are unaffected).
+    /// Hi(password, salt, i) of RFC 5802: PBKDF2 with HMAC-SHA-256, one 32-byte block, over
+    /// the SASLprep form of the password (as libpq and PostgreSQL compute it).
     static func saltedPassword(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
-        let base = HMAC<SHA256>(key: SymmetricKey(data: Array(password.utf8)))
+        let base = HMAC<SHA256>(key: SymmetricKey(data: Array(saslPrep(password).utf8)))
         var mac = base
         mac.update(data: salt + [0, 0, 0, 1])
         var u = Array(mac.finalize())
@@ -139,6 +139,42 @@ public enum SCRAM {
             }
         }
         return result
+    }
+
+    /// SASLprep (RFC 4013) as PostgreSQL applies it to SCRAM passwords: ASCII passwords are
+    /// used as they are; others have non-ASCII spaces mapped to a space, the characters
+    /// "commonly mapped to nothing" removed, and NFKC applied. A password that then holds a
+    /// prohibited character (controls, private use, non-characters, format and tagging
+    /// characters) is used unchanged, as PostgreSQL does. The bidirectional-text rule is
+    /// not checked.
+    public static func saslPrep(_ password: String) -> String {
+        if password.utf8.allSatisfy({ $0 < 0x80 }) { return password }
+        var mapped = String.UnicodeScalarView()
+        for u in password.unicodeScalars {
+            let v = u.value
+            if v == 0xA0 || v == 0x1680 || (0x2000...0x200B).contains(v) || v == 0x202F || v == 0x205F || v == 0x3000 {
+                mapped.append(" ")
+            } else if v == 0xAD || v == 0x34F || v == 0x1806 || (0x180B...0x180D).contains(v) || (0x200C...0x200D).contains(v)
+                        || v == 0x2060 || (0xFE00...0xFE0F).contains(v) || v == 0xFEFF {
+                continue
+            } else {
+                mapped.append(u)
+            }
+        }
+        let normalized = String(mapped).precomposedStringWithCompatibilityMapping
+        for u in normalized.unicodeScalars {
+            let v = u.value
+            let prohibited = v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v)
+                || (0xE000...0xF8FF).contains(v) || (0xF0000...0xFFFFD).contains(v) || (0x100000...0x10FFFD).contains(v)
+                || (0xFDD0...0xFDEF).contains(v) || (v & 0xFFFE) == 0xFFFE
+                || (0x200E...0x200F).contains(v) || (0x202A...0x202E).contains(v) || (0x206A...0x206F).contains(v)
+                || (0xFFF9...0xFFFD).contains(v) || (0x2FF0...0x2FFB).contains(v) || (0xE0001...0xE007F).contains(v)
+                || v == 0x340 || v == 0x341 || v == 0x6DD || v == 0x70F || v == 0x180E || (0x2028...0x2029).contains(v)
+                || (0x2061...0x2063).contains(v) || (0x1D173...0x1D17A).contains(v)
+                || !u.properties.generalCategory.isAssigned
+            if prohibited || normalized.isEmpty { return password }
+        }
+        return normalized
     }
 
     /// Compares in time that depends only on the lengths.
@@ -317,4 +353,9 @@ struct PGAuthSecrets: Sendable {
                              storedKey: SCRAM.hmac(key, Array(("stored:" + user).utf8)),
                              serverKey: SCRAM.hmac(key, Array(("server:" + user).utf8)))
     }
+}
+
+extension Unicode.GeneralCategory {
+    /// False for unassigned code points (RFC 4013 prohibits them in stored strings).
+    var isAssigned: Bool { self != .unassigned }
 }

@@ -126,6 +126,20 @@ struct AuthPsqlTests {
         }
     }
 
+    /// libpq applies SASLprep to the password; the server's verifier must be computed the same way.
+    @Test func scramWithSASLprep() async throws {
+        let users: [String: PGStoredPassword] = ["u": .scram(SCRAMVerifier.make(password: "IX")),
+                                                 "v": .scram(SCRAMVerifier.make(password: "caf\u{E9}"))]
+        try await TestServer.with(configuration: authConfiguration(.scramSHA256, users: users)) { (s: TestServer) async throws in
+            // Soft hyphen (mapped to nothing) and ROMAN NUMERAL NINE (NFKC: "IX").
+            #expect(try s.psqlAs("u", password: "I\u{AD}X", ["SELECT 1"]).stdout == "1\n")
+            #expect(try s.psqlAs("u", password: "\u{2168}", ["SELECT 1"]).stdout == "1\n")
+            // Decomposed e + combining acute: NFKC composes it.
+            #expect(try s.psqlAs("v", password: "cafe\u{301}", ["SELECT 1"]).stdout == "1\n")
+            #expect(try s.psqlAs("u", password: "I X", ["SELECT 1"]).status != 0)
+        }
+    }
+
     @Test func trustLetsAnyoneIn() async throws {
         try await TestServer.with(configuration: authConfiguration(.trust, users: ["x": .plaintext("y")])) { (s: TestServer) async throws in
             #expect(try s.psqlAs("whoever", password: nil, ["SELECT 1"]).stdout == "1\n")
@@ -167,6 +181,18 @@ struct SCRAMTests {
         #expect(throws: SCRAM.Failure.self) { try ex.clientFirst(Array("garbage".utf8)) }
         #expect(throws: SCRAM.Failure.self) { try ex.clientFirst(Array("n,,m=ext,n=,r=abc".utf8)) }
         #expect(throws: SCRAM.Failure.self) { try ex.clientFirst([0xff, 0xfe]) }
+    }
+
+    @Test func saslPrepExamples() {
+        // RFC 4013 section 3 examples (those that are not prohibited).
+        #expect(SCRAM.saslPrep("I\u{AD}X") == "IX")
+        #expect(SCRAM.saslPrep("user") == "user")
+        #expect(SCRAM.saslPrep("\u{AA}") == "a")
+        #expect(SCRAM.saslPrep("\u{2168}") == "IX")
+        #expect(SCRAM.saslPrep("a\u{A0}b") == "a b")
+        // Prohibited after mapping (a control character): the password is used unchanged.
+        #expect(SCRAM.saslPrep("\u{E9}\u{7}") == "\u{E9}\u{7}")
+        #expect(SCRAM.saslPrep("tab\there") == "tab\there")
     }
 
     @Test func verifierTextRoundTripsAndMatches() throws {
