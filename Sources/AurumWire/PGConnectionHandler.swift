@@ -131,6 +131,12 @@ final class PGConnectionHandler: ChannelInboundHandler {
                                                       message: "expected startup message"))
             }
         case .authenticating:
+            if case .terminate = message {
+                // The client gave up (no password to send): close quietly.
+                state = .closed
+                context.close(promise: nil)
+                return
+            }
             guard case .password(let body) = message, let step = authStep else {
                 fatal(context: context, PGErrorFields(severity: .fatal, code: .protocolViolation,
                                                       message: "expected password response"))

@@ -129,6 +129,35 @@ struct SCRAMWireTests {
         }
     }
 
+    @Test func terminateWhileAuthenticatingClosesQuietly() async throws {
+        try await TestServer.with(configuration: authConfiguration(.scramSHA256, users: [:], shared: "p")) { (s: TestServer) async throws in
+            let c = try RawClient(port: s.server.port)
+            c.send(RawClient.startupMessage([("user", "u")]))
+            #expect(c.readMessage()?.type == "R")
+            c.send([UInt8(ascii: "X")] + RawClient.int32(4))
+            #expect(c.read(1) == nil, "closed without an ErrorResponse")
+        }
+    }
+
+    @Test func md5ChallengeLooksTheSameForUnknownUsers() async throws {
+        let users: [String: PGStoredPassword] = ["known": .md5(PGMD5.stored(password: "x", user: "known"))]
+        try await TestServer.with(configuration: authConfiguration(.md5, users: users)) { (s: TestServer) async throws in
+            for user in ["known", "unknown"] {
+                let c = try RawClient(port: s.server.port)
+                c.send(RawClient.startupMessage([("user", user)]))
+                let r = c.readMessage()
+                #expect(r?.type == "R")
+                #expect(Array(r?.body.prefix(4) ?? []) == [0, 0, 0, 5])
+                #expect(r?.body.count == 8, "Int32 5 and a 4-byte salt")
+                let answer = Array("md5\(String(repeating: "0", count: 32))".utf8) + [0]
+                c.send([UInt8(ascii: "p")] + RawClient.int32(Int32(answer.count + 4)) + answer)
+                let e = c.readMessage()
+                #expect(RawClient.fields(e?.body ?? [])["M"] == "password authentication failed for user \"\(user)\"")
+                #expect(RawClient.fields(e?.body ?? [])["C"] == "28P01")
+            }
+        }
+    }
+
     @Test func wrongMechanismIsAProtocolViolation() async throws {
         try await TestServer.with(configuration: authConfiguration(.scramSHA256, users: [:], shared: "p")) { (s: TestServer) async throws in
             let c = try RawClient(port: s.server.port)
@@ -173,6 +202,11 @@ struct HTTPMonitorTests {
                 monitor.setReady(true)
                 #expect(try httpGet(http.port, "/health") == (200, "ready\n"))
                 #expect(try httpGet(http.port, "/nope").0 == 404)
+                let post = try runProgram("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                                                            "http://127.0.0.1:\(http.port)/metrics"])
+                #expect(post.stdout == "405")
+                let head = try runProgram("/usr/bin/curl", ["-s", "-I", "http://127.0.0.1:\(http.port)/metrics"])
+                #expect(head.stdout.contains("text/plain; version=0.0.4"), "\(head.stdout)")
 
                 let before = try httpGet(http.port, "/metrics").1
                 let setup = try s.psql(["CREATE TABLE m (id Int64, s String) ENGINE = MergeTree ORDER BY id",
