@@ -248,6 +248,9 @@ struct ServeCommand: ContextualCommand {
             \(http.map { "HTTP: http://\(connectHost):\($0.port)/health and /metrics" } ?? "HTTP: off")
 
             """)
+        if settings.authentication.method == .password && settings.tls == nil {
+            out.write("warning: auth_method password sends passwords in clear and no TLS certificate is configured\n")
+        }
         out.flush()
 
         stopRequested.wait()

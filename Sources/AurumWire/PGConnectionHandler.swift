@@ -204,8 +204,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
                                                   message: "no PostgreSQL user name specified in startup packet"))
             return
         }
-        if let tls = server.configuration.tls, !tlsActive, tls.require == .all
-            || (tls.require == .remote && !PGServerConfiguration.isLoopback(context.channel.remoteAddress?.ipAddress ?? "")) {
+        if let tls = server.configuration.tls, !tlsActive, tls.requiresTLS(clientAddress: context.channel.remoteAddress?.ipAddress) {
             fatal(context: context, PGErrorFields(severity: .fatal, code: "28000",
                                                   message: "connection without TLS refused: this server requires TLS",
                                                   hint: "connect with sslmode=require"))

@@ -14,7 +14,7 @@ public struct PGServerConfiguration: Sendable {
     /// The TCP port; 0 picks a free one (see `PGServer.port`).
     public var port: Int
     /// When set, clients must send this password (cleartext password authentication);
-    /// when nil every client is trusted.
+    /// when nil every client is trusted. Ignored when `authentication` is set.
     public var password: String?
     /// Event-loop threads (they only parse and write messages).
     public var eventLoopThreads: Int
@@ -67,6 +67,18 @@ public struct PGTLSConfiguration: Sendable {
     public var certificatePath: String
     public var privateKeyPath: String
     public var require: Requirement
+
+    /// Whether a client at `address` (an IP address; nil when unknown) must use TLS.
+    public func requiresTLS(clientAddress address: String?) -> Bool {
+        switch require {
+        case .optional: return false
+        case .all: return true
+        case .remote:
+            guard var a = address else { return true }
+            if a.lowercased().hasPrefix("::ffff:") { a = String(a.dropFirst(7)) }
+            return !PGServerConfiguration.isLoopback(a)
+        }
+    }
 
     public init(certificatePath: String, privateKeyPath: String, require: Requirement = .optional) {
         self.certificatePath = certificatePath

@@ -72,6 +72,20 @@ struct TLSTests {
         }
     }
 
+    @Test func whichClientsMustUseTLS() {
+        func t(_ r: PGTLSConfiguration.Requirement) -> PGTLSConfiguration {
+            PGTLSConfiguration(certificatePath: "c", privateKeyPath: "k", require: r)
+        }
+        #expect(!t(.optional).requiresTLS(clientAddress: "10.1.2.3"))
+        #expect(t(.all).requiresTLS(clientAddress: "127.0.0.1"))
+        #expect(!t(.remote).requiresTLS(clientAddress: "127.0.0.1"))
+        #expect(!t(.remote).requiresTLS(clientAddress: "::1"))
+        #expect(!t(.remote).requiresTLS(clientAddress: "::ffff:127.0.0.1"))
+        #expect(t(.remote).requiresTLS(clientAddress: "10.1.2.3"))
+        #expect(t(.remote).requiresTLS(clientAddress: "::ffff:10.1.2.3"))
+        #expect(t(.remote).requiresTLS(clientAddress: nil))
+    }
+
     @Test func missingCertificateFailsAtStart() async throws {
         var c = PGServerConfiguration()
         c.tls = PGTLSConfiguration(certificatePath: "/nonexistent/cert.pem", privateKeyPath: "/nonexistent/key.pem")
