@@ -300,7 +300,10 @@ final class PGConnectionHandler: ChannelInboundHandler {
             case .plaintext(let p): ok = SCRAM.constantTimeEqual(Array(given.utf8), Array(p.utf8))
             case .md5(let h): ok = SCRAM.constantTimeEqual(Array(PGMD5.stored(password: given, user: user).utf8), Array(h.utf8))
             case .scram(let v): ok = v.matches(password: given)
-            case nil: ok = false
+            case nil:
+                // Unknown user: the same PBKDF2 work as a SCRAM-stored user, then failure.
+                _ = server.secrets.fakeVerifier(user: user).matches(password: given)
+                ok = false
             }
             ok ? authenticated(context: context) : authenticationFailed(user: user, context: context)
         case .md5(let salt, let expected):
