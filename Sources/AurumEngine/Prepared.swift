@@ -229,6 +229,15 @@ extension Session {
         preparedStatements.removeValue(forKey: name)
     }
 
+    /// The result columns of the SQL cursor `name` (DECLARE), nil when there is none. A cursor
+    /// is a portal in PostgreSQL: protocol Describe of a portal falls back to cursors.
+    public func cursorColumns(named name: String) -> [(name: String, type: DataType)]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let c = cursors[name.lowercased()] else { return nil }
+        return Array(zip(c.columnNames, c.columnTypes))
+    }
+
     func runPrepared(_ p: PreparedStatement, _ stmt: Statement, parameters: [Value]) throws -> StatementResult {
         guard parameters.count == p.parameterTypes.count else {
             throw AurumError(.protocolViolation,

@@ -208,6 +208,11 @@ struct PGExtendedQuery {
                 PGBackend.noData(into: &writer.out)
             }
         } else {
+            if state.portals[name] == nil, let columns = session.cursorColumns(named: name) {
+                // a SQL cursor (DECLARE) is a portal too
+                writer.rowDescription(columns, formats: [])
+                return
+            }
             let p = try portal(name)
             if p.statement.prepared.returnsRows {
                 writer.rowDescription(p.statement.prepared.columns, formats: p.formats)

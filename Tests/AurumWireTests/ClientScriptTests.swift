@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+// Real PostgreSQL drivers (Python scripts under clients/) against an in-process server. Each
+// script takes --port and exits non-zero with a message on any mismatch; a missing driver is
+// a failure too (.ci/run installs them).
+
+@Suite("PostgreSQL drivers", .serialized)
+struct ClientScriptTests {
+    static let clients = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("clients")
+
+    /// Runs `python3 clients/<script> --port N`; returns exit status and output.
+    static func run(_ script: String, port: Int) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", clients.appendingPathComponent(script).path, "--port", String(port)]
+        let log = NSTemporaryDirectory() + "aurum-client-\(UInt64.random(in: 0...UInt64.max)).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let handle = FileHandle(forWritingAtPath: log)!
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    @Test func psycopg3() async throws {
+        try await TestServer.with { s in
+            let r = try Self.run("psycopg_extended.py", port: s.server.port)
+            #expect(r.status == 0, "\(r.output)")
+            #expect(r.output.contains("all checks passed"))
+        }
+    }
+
+    @Test func asyncpg() async throws {
+        try await TestServer.with { s in
+            let r = try Self.run("asyncpg_extended.py", port: s.server.port)
+            #expect(r.status == 0, "\(r.output)")
+            #expect(r.output.contains("all checks passed"))
+        }
+    }
+}
