@@ -53,6 +53,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let undefinedParameter: SQLState = "42P02"
     public static let duplicateCursor: SQLState = "42P03"
     public static let duplicatePreparedStatement: SQLState = "42P05"
+    public static let inconsistentParameterTypes: SQLState = "42P08"
     public static let invalidColumnReference: SQLState = "42P10"
     public static let wrongObjectType: SQLState = "42809"
     public static let cardinalityViolation: SQLState = "21000"

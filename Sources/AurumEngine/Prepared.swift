@@ -45,8 +45,18 @@ final class ParameterInference {
         return inferred[i]
     }
 
-    func note(_ i: Int, _ t: DataType) {
-        guard type(of: i) == nil, t.base != .nothing else { return }
+    /// Records `t` for `$i` unless it has a type; a second inferred type that cannot be compared
+    /// with the first is 42P08, as PostgreSQL's "inconsistent types deduced for parameter".
+    func note(_ i: Int, _ t: DataType) throws {
+        guard t.base != .nothing else { return }
+        if i >= 1 && i <= declared.count && declared[i - 1] != nil { return }
+        if let existing = inferred[i] {
+            if existing != t.plain && TypeRules.comparisonType(existing, t.plain) == nil {
+                throw AurumError(.inconsistentParameterTypes, "inconsistent types deduced for parameter $\(i)",
+                                 detail: "\(existing) versus \(t.plain)")
+            }
+            return
+        }
         inferred[i] = t.plain
     }
 
@@ -77,7 +87,7 @@ extension Binder {
 
     /// Binds `e`; while preparing, a parameter `e` takes type `hint` unless it has one.
     func bindHinted(_ e: Expr, _ hint: DataType?, _ scope: Scope, _ agg: AggregateCollector?) throws -> BoundExpr {
-        if let inference, let hint, let i = parameterIndex(e) { inference.note(i, hint) }
+        if let inference, let hint, let i = parameterIndex(e) { try inference.note(i, hint) }
         return try bindExpr(e, scope, agg: agg)
     }
 
@@ -120,7 +130,7 @@ extension Binder {
         var changed = false
         for (k, e) in args.enumerated() where k < r.argumentTypes.count {
             if let i = parameterIndex(e), inference.type(of: i) == nil, r.argumentTypes[k].base != .nothing {
-                inference.note(i, r.argumentTypes[k])
+                try inference.note(i, r.argumentTypes[k])
                 changed = true
             }
         }
