@@ -27,6 +27,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     // Class 25 — invalid transaction state
     public static let inFailedTransaction: SQLState = "25P02"
     public static let activeSQLTransaction: SQLState = "25001"
+    public static let noActiveSQLTransaction: SQLState = "25P01"
     // Class 26 — invalid SQL statement name (no such prepared statement)
     public static let invalidSQLStatementName: SQLState = "26000"
     // Class 34 — invalid cursor name (no such cursor or portal)

@@ -143,6 +143,12 @@ enum PGTransactionControl {
                 step.notice = PGErrorFields(severity: .warning, code: "25P01", message: "there is no transaction in progress")
             }
             return step
+        case .declareCursor(_, _, let hold, _):
+            if status == .failed { throw inFailedTransaction }
+            if !hold && status == .idle {
+                throw AurumError(.noActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+            }
+            return Step(next: status)
         case .discard("ALL"):
             if status == .failed { throw inFailedTransaction }
             if status != .idle { throw AurumError(.activeSQLTransaction, "DISCARD ALL cannot run inside a transaction block") }

@@ -278,6 +278,62 @@ struct ExtendedQueryTests {
         }
     }
 
+    @Test func odbcStyleCursorsOverSimpleQuery() async throws {
+        try await TestServer.with { s in
+            let c = try Self.connected(s)
+            _ = c.roundTrip(RawClient.query(Self.setup))
+            // psqlODBC with UseDeclareFetch=1
+            var r = c.roundTrip(RawClient.query("BEGIN; DECLARE c1 CURSOR WITH HOLD FOR SELECT id, name FROM ev ORDER BY id; FETCH 2 IN c1"))
+            #expect(r.map(\.type) == ["C", "C", "T", "D", "D", "C", "Z"])
+            #expect(RawClient.commandTag(r[1].body) == "DECLARE CURSOR")
+            #expect(RawClient.commandTag(r[5].body) == "FETCH 2")
+            #expect(r.last?.body == [UInt8(ascii: "T")])
+            r = c.roundTrip(RawClient.query("MOVE 1 IN c1; FETCH 10 IN c1; COMMIT"))
+            #expect(r.map(\.type) == ["C", "T", "D", "D", "C", "C", "Z"])
+            #expect(RawClient.commandTag(r[0].body) == "MOVE 1")
+            #expect(RawClient.textRow(r[2].body) == ["4", "d"])
+            #expect(RawClient.commandTag(r[4].body) == "FETCH 2")
+            // WITH HOLD: still open after COMMIT, then closed
+            r = c.roundTrip(RawClient.query("FETCH ALL FROM c1; CLOSE c1"))
+            #expect(r.map(\.type) == ["T", "C", "C", "Z"])
+            #expect(RawClient.commandTag(r[1].body) == "FETCH 0")
+            #expect(RawClient.commandTag(r[2].body) == "CLOSE CURSOR")
+            // DECLARE without HOLD outside a transaction block: 25P01
+            r = c.roundTrip(RawClient.query("DECLARE c2 CURSOR FOR SELECT 1"))
+            #expect(RawClient.fields(r[0].body)["C"] == "25P01")
+            // DISCARD ALL inside a transaction block: 25001
+            r = c.roundTrip(RawClient.query("BEGIN; DISCARD ALL"))
+            #expect(r.first { $0.type == "E" }.map { RawClient.fields($0.body)["C"] } == "25001")
+            #expect(c.roundTrip(RawClient.query("ROLLBACK")).last?.body == [UInt8(ascii: "I")])
+        }
+    }
+
+    @Test func cancelRequestStopsAnExecute() async throws {
+        try await TestServer.with { s in
+            let c = try RawClient(port: s.server.port)
+            let key = try #require(c.startup())
+            c.send(FE.parse("", "SELECT number FROM numbers(3000000)") + FE.bind() + FE.execute() + FE.sync)
+            #expect(c.readMessage()?.type == "1")
+            #expect(c.readMessage()?.type == "2")
+            #expect(c.readMessage()?.type == "D")
+            try await Task.sleep(for: .milliseconds(300))
+            let canceller = try RawClient(port: s.server.port)
+            canceller.send(RawClient.int32(16) + RawClient.int32(80_877_102) + RawClient.int32(key.0) + RawClient.int32(key.1))
+            #expect(canceller.read(1) == nil)
+            var rows = 1
+            var error: [Character: String]?
+            while let m = c.readMessage() {
+                if m.type == "D" { rows += 1 }
+                if m.type == "E" { error = RawClient.fields(m.body) }
+                if m.type == "Z" { break }
+            }
+            #expect(error?["C"] == "57014")
+            #expect(rows < 3_000_000)
+            let r = c.roundTrip(FE.parse("", "SELECT 1") + FE.bind() + FE.execute() + FE.sync)
+            #expect(r.map(\.type) == ["1", "2", "D", "C", "Z"])
+        }
+    }
+
     @Test func readingPausesWhileManyPipelinedMessagesWait() async throws {
         try await TestServer.with { s in
             let c = try Self.connected(s)
