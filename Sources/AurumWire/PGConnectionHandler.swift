@@ -301,6 +301,8 @@ final class PGConnectionHandler: ChannelInboundHandler {
             return
         }
         status = newStatus
+        // The end of a transaction (COMMIT/ROLLBACK, or a statement outside a block) ends its portals.
+        if newStatus == .idle { extended.portals.removeAll() }
         drainQueue(context: context)
     }
 
