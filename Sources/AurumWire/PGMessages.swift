@@ -180,7 +180,7 @@ struct PGMessageDecoder: ByteToMessageDecoder {
         case UInt8(ascii: "H"): message = .flush
         case UInt8(ascii: "P"):
             guard let name = body.readNullTerminatedString(), let query = body.readNullTerminatedString(),
-                  let n = body.readInteger(as: Int16.self), n >= 0 else { throw PGProtocolError("invalid Parse message") }
+                  let n = body.readInteger(as: UInt16.self) else { throw PGProtocolError("invalid Parse message") }
             var types: [UInt32] = []
             for _ in 0..<n {
                 guard let t = body.readInteger(as: UInt32.self) else { throw PGProtocolError("invalid Parse message") }
@@ -216,13 +216,13 @@ struct PGMessageDecoder: ByteToMessageDecoder {
     static func decodeBind(_ body: inout ByteBuffer) throws -> PGBind {
         let bad = PGProtocolError("invalid Bind message")
         guard let portal = body.readNullTerminatedString(), let statement = body.readNullTerminatedString(),
-              let nf = body.readInteger(as: Int16.self), nf >= 0 else { throw bad }
+              let nf = body.readInteger(as: UInt16.self) else { throw bad }
         var formats: [Int16] = []
         for _ in 0..<nf {
             guard let f = body.readInteger(as: Int16.self) else { throw bad }
             formats.append(f)
         }
-        guard let np = body.readInteger(as: Int16.self), np >= 0 else { throw bad }
+        guard let np = body.readInteger(as: UInt16.self) else { throw bad }
         var params: [[UInt8]?] = []
         for _ in 0..<np {
             guard let len = body.readInteger(as: Int32.self) else { throw bad }
@@ -230,7 +230,7 @@ struct PGMessageDecoder: ByteToMessageDecoder {
             guard let bytes = body.readBytes(length: Int(len)) else { throw bad }
             params.append(bytes)
         }
-        guard let nr = body.readInteger(as: Int16.self), nr >= 0 else { throw bad }
+        guard let nr = body.readInteger(as: UInt16.self) else { throw bad }
         var results: [Int16] = []
         for _ in 0..<nr {
             guard let f = body.readInteger(as: Int16.self) else { throw bad }

@@ -910,8 +910,16 @@ public enum PGValueDecoder {
         case "infinity", "+infinity", "-infinity": throw infinityNotSupported(oid)
         default: break
         }
-        // A date with a time part is accepted and the time ignored, as PostgreSQL does.
-        let (days, _) = try parseDateTimeParts(t, oid)
+        // A date with a time part is accepted and the time ignored, as PostgreSQL does; so is a
+        // zone offset right after the date (pgJDBC sends `2024-02-29 +00`).
+        var body = t
+        if let sign = t.lastIndex(where: { $0 == "+" || $0 == "-" }), sign > t.startIndex,
+           t[t.index(before: sign)] == " ",
+           t[t.index(after: sign)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") }),
+           !t[..<sign].contains(":") {
+            body = t[..<sign].trimmingSpaces
+        }
+        let (days, _) = try parseDateTimeParts(body, oid)
         guard let d = Int32(exactly: days) else { throw outOfRange(text, oid) }
         return d
     }
