@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // libpq, for the wire tests only (a real C driver against the server).
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CAurumShims"),
         .target(name: "AurumCore"),
         .target(name: "AurumSQL", dependencies: ["AurumCore"]),
@@ -62,7 +64,7 @@ let package = Package(
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
         .testTarget(
-            name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"],
+            name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport", "CLibpq"],
             exclude: ["clients"]
         ),
     ]

@@ -26,6 +26,12 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let badCopyFileFormat: SQLState = "22P04"
     // Class 25 — invalid transaction state
     public static let inFailedTransaction: SQLState = "25P02"
+    public static let activeSQLTransaction: SQLState = "25001"
+    public static let noActiveSQLTransaction: SQLState = "25P01"
+    // Class 26 — invalid SQL statement name (no such prepared statement)
+    public static let invalidSQLStatementName: SQLState = "26000"
+    // Class 34 — invalid cursor name (no such cursor or portal)
+    public static let invalidCursorName: SQLState = "34000"
     // Class 28 — invalid authorization
     public static let invalidPassword: SQLState = "28P01"
     // Class 3D — invalid catalog name
@@ -46,6 +52,9 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let datatypeMismatch: SQLState = "42804"
     public static let groupingError: SQLState = "42803"
     public static let undefinedParameter: SQLState = "42P02"
+    public static let duplicateCursor: SQLState = "42P03"
+    public static let duplicatePreparedStatement: SQLState = "42P05"
+    public static let inconsistentParameterTypes: SQLState = "42P08"
     public static let invalidColumnReference: SQLState = "42P10"
     public static let wrongObjectType: SQLState = "42809"
     public static let cardinalityViolation: SQLState = "21000"

@@ -95,6 +95,7 @@ extension Binder {
         switch e {
         case .literal(let l, let pos): return try bindLiteral(l, pos)
         case .parameter(let i, let pos):
+            if let inference { return try inference.bind(i, pos: pos) }
             guard i >= 1 && i <= parameters.count else { throw AurumError(.undefinedParameter, "there is no parameter $\(i)", position: pos) }
             let v = parameters[i - 1]
             return .constant(v, literalType(v))
@@ -135,24 +136,25 @@ extension Binder {
             return try bindFunction(f, pos, scope, agg)
         case .cast(let x, let tn, let pos):
             let t = try resolveType(tn)
-            let b = try bindExpr(x, scope, agg: agg)
+            let b = try bindHinted(x, t, scope, agg)
             if ["regclass", "regtype", "regproc", "oid"].contains(tn.name.lowercased()) { return b }
             do { return try coerce(b, to: b.type.isNullable || b.type.base == .nothing ? t.nullable : t) } catch var err as AurumError {
                 if err.position == nil { err.position = pos }; throw err
             }
         case .caseWhen(let operand, let whens, let elseE, let pos):
-            let op = try operand.map { try bindExpr($0, scope, agg: agg) }
+            let op = try operand.map { try bindHinted($0, try inferredType(whens.map(\.condition), scope, agg), scope, agg) }
+            let resultHint = try inferredType(whens.map(\.result) + (elseE.map { [$0] } ?? []), scope, agg)
             var conds: [BoundExpr] = []
             var results: [BoundExpr] = []
             for w in whens {
                 if let op {
-                    conds.append(try makeCompare(.eq, op, try bindExpr(w.condition, scope, agg: agg), pos: w.condition.pos))
+                    conds.append(try makeCompare(.eq, op, try bindHinted(w.condition, op.type, scope, agg), pos: w.condition.pos))
                 } else {
-                    conds.append(try asPredicate(try bindExpr(w.condition, scope, agg: agg), w.condition.pos))
+                    conds.append(try asPredicate(try bindHinted(w.condition, .bool, scope, agg), w.condition.pos))
                 }
-                results.append(try bindExpr(w.result, scope, agg: agg))
+                results.append(try bindHinted(w.result, resultHint, scope, agg))
             }
-            let el = try elseE.map { try bindExpr($0, scope, agg: agg) }
+            let el = try elseE.map { try bindHinted($0, resultHint, scope, agg) }
             // A string literal branch takes the other branches' type; a String column does not
             // mix with a non-string one (42804, as PostgreSQL, ClickHouse and DuckDB).
             let all = results + (el.map { [$0] } ?? [])
@@ -171,13 +173,13 @@ extension Binder {
             let branches = try zip(conds, results).map { CaseBranch(condition: $0, result: try coerce($1, to: $1.type.isNullable ? t.nullable : t)) }
             return .caseWhen(branches, try el.map { try coerce($0, to: $0.type.isNullable ? t.nullable : t) }, t)
         case .between(let x, let lo, let hi, let neg, let pos):
-            let bx = try bindExpr(x, scope, agg: agg)
-            let r = BoundExpr.and([try makeCompare(.ge, bx, try bindExpr(lo, scope, agg: agg), pos: pos),
-                                   try makeCompare(.le, bx, try bindExpr(hi, scope, agg: agg), pos: pos)])
+            let bx = try bindHinted(x, try inferredType([lo, hi], scope, agg), scope, agg)
+            let r = BoundExpr.and([try makeCompare(.ge, bx, try bindHinted(lo, bx.type, scope, agg), pos: pos),
+                                   try makeCompare(.le, bx, try bindHinted(hi, bx.type, scope, agg), pos: pos)])
             return neg ? .not(r) : r
         case .inList(let x, let list, let neg, let pos):
-            let bx = try bindExpr(x, scope, agg: agg)
-            let items = try list.map { try bindExpr($0, scope, agg: agg) }
+            let bx = try bindHinted(x, try inferredType(list, scope, agg), scope, agg)
+            let items = try list.map { try bindHinted($0, bx.type, scope, agg) }
             if items.allSatisfy({ $0.isConstant }) {
                 var vals: [Value] = []
                 var hasNull = false
@@ -354,9 +356,10 @@ extension Binder {
             for x in [a, b] { if case .or(let ys) = x { xs += ys } else { xs.append(x) } }
             return .or(xs)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
-            return try makeCompare(try compareOp(op, pos), try bindExpr(l, scope, agg: agg), try bindExpr(r, scope, agg: agg), pos: pos)
+            let (a, b) = try bindPair(l, r, scope, agg)
+            return try makeCompare(try compareOp(op, pos), a, b, pos: pos)
         case .isDistinctFrom, .isNotDistinctFrom:
-            let a = try bindExpr(l, scope, agg: agg), b = try bindExpr(r, scope, agg: agg)
+            let (a, b) = try bindPair(l, r, scope, agg)
             let eq = try makeCompare(.eq, a, b, pos: pos)
             // not distinct: both null, or both non-null and equal
             let bothNull = BoundExpr.and([.isNull(a, negated: false), .isNull(b, negated: false)])
@@ -365,10 +368,10 @@ extension Binder {
             return op == .isNotDistinctFrom ? nd : .not(nd)
         case .like, .notLike, .ilike, .notIlike:
             let name = [.like: "like", .notLike: "notLike", .ilike: "ilike", .notIlike: "notILike"][op]!
-            let a = try bindExpr(l, scope, agg: agg), b = try bindExpr(r, scope, agg: agg)
+            let a = try bindHinted(l, .string, scope, agg), b = try bindHinted(r, .string, scope, agg)
             return try call(name, [a, b], pos: pos)
         case .concat:
-            return try call("concat", [try bindExpr(l, scope, agg: agg), try bindExpr(r, scope, agg: agg)], pos: pos)
+            return try call("concat", [try bindHinted(l, .string, scope, agg), try bindHinted(r, .string, scope, agg)], pos: pos)
         case .add, .subtract:
             // date/time arithmetic with intervals
             if case .interval(let v, let unit, _) = r {
@@ -381,14 +384,14 @@ extension Binder {
             if op == .add, case .interval(let v, let unit, _) = l {
                 return try addInterval(try bindExpr(r, scope, agg: agg), try bindExpr(v, scope, agg: agg), unit, negate: false, pos: pos)
             }
-            let a = try bindExpr(l, scope, agg: agg), b = try bindExpr(r, scope, agg: agg)
+            let (a, b) = try bindPair(l, r, scope, agg, arithmetic: true)
             if a.type.isTemporal || b.type.isTemporal {
                 return try temporalArithmetic(op == .add, a, b, pos)
             }
             return try call(op == .add ? "plus" : "minus", [a, b], pos: pos)
-        case .multiply: return try call("multiply", [try bindExpr(l, scope, agg: agg), try bindExpr(r, scope, agg: agg)], pos: pos)
-        case .divide: return try call("divide", [try bindExpr(l, scope, agg: agg), try bindExpr(r, scope, agg: agg)], pos: pos)
-        case .modulo: return try call("modulo", [try bindExpr(l, scope, agg: agg), try bindExpr(r, scope, agg: agg)], pos: pos)
+        case .multiply, .divide, .modulo:
+            let (a, b) = try bindPair(l, r, scope, agg, arithmetic: true)
+            return try call(op == .multiply ? "multiply" : op == .divide ? "divide" : "modulo", [a, b], pos: pos)
         }
     }
 
@@ -473,7 +476,12 @@ extension Binder {
             if f.arguments.isEmpty { return .constant(.dateTime(Session.nowSeconds()), .dateTime) }
         default: break
         }
-        let args = try f.arguments.map { try bindExpr($0, scope, agg: agg) }
+        var args: [BoundExpr]
+        if inference != nil, f.arguments.contains(where: { parameterIndex($0) != nil }) {
+            args = try bindArgumentsInferring(lname, f.arguments, scope, agg)
+        } else {
+            args = try f.arguments.map { try bindExpr($0, scope, agg: agg) }
+        }
         if FunctionRegistry.exists(name) { return try call(name, args, pos: pos) }
         if AggregateRegistry.isAggregate(name) {
             throw AurumError(.groupingError, "aggregate function \(name) is not allowed here", position: pos)

@@ -61,6 +61,9 @@ final class Binder {
     /// The FROM scope of the SELECT being bound: a name that is a real column there is not an alias.
     var fromScopeStack: [Scope] = []
     var parameters: [Value]
+    /// Set while preparing a statement: `$n` binds to a typed NULL and its type is inferred
+    /// from the context (see Prepared.swift).
+    var inference: ParameterInference?
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -108,7 +111,7 @@ final class Binder {
 
     func limitValue(_ e: Expr?) throws -> Int? {
         guard let e else { return nil }
-        let b = try bindExpr(e, Scope())
+        let b = try bindHinted(e, .int64, Scope(), nil)
         let v = try Evaluator.constantValue(b)
         if v.isNull { return nil }
         guard let n = v.asInt64, n >= 0 else {

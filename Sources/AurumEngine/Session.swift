@@ -20,11 +20,14 @@ public final class Session: @unchecked Sendable, SessionContext {
     static let versionString = "PostgreSQL 15.0 (Aurum \(version)) on x86_64-linux, compiled by Swift 6"
 
     let engine: Engine
-    private let lock = NSLock()
-    private let current = Mutex<QueryContext?>(nil)
+    let lock = NSLock()
+    let current = Mutex<QueryContext?>(nil)
     var currentDatabase = "default"
     var user = "aurum"
     var settings: [String: String] = [:]
+    /// Named prepared statements (SQL PREPARE and protocol Parse share them) and SQL cursors.
+    var preparedStatements: [String: PreparedStatement] = [:]
+    var cursors: [String: ResultCursor] = [:]
     var catalog: Catalog { engine.catalog }
 
     init(engine: Engine) { self.engine = engine }
@@ -212,8 +215,14 @@ public final class Session: @unchecked Sendable, SessionContext {
             if let name { settings.removeValue(forKey: name.lowercased()) } else { settings.removeAll() }
             return .empty(tag: "RESET")
         case .begin: return .empty(tag: "BEGIN")
-        case .commit: return .empty(tag: "COMMIT")
-        case .rollback: return .empty(tag: "ROLLBACK")
+        case .commit:
+            closeTransactionCursors()
+            return .empty(tag: "COMMIT")
+        case .rollback:
+            closeTransactionCursors()
+            return .empty(tag: "ROLLBACK")
+        case .declareCursor, .fetch, .closeCursor, .discard, .deallocate, .prepare, .execute:
+            return try executeSessionStatement(stmt, parameters: parameters)
         }
     }
 

@@ -412,6 +412,21 @@ public indirect enum Statement: Sendable, Equatable {
     case reset(name: String?)
     /// BEGIN / START TRANSACTION / COMMIT / END / ROLLBACK / ABORT
     case begin, commit, rollback
+    /// `DECLARE name [BINARY] [INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH|WITHOUT} HOLD] FOR query`
+    case declareCursor(name: String, query: Query, hold: Bool, scroll: Bool)
+    /// `FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] name` (`move`: MOVE, no rows returned);
+    /// `count` nil means ALL.
+    case fetch(name: String, count: Int?, move: Bool)
+    /// `CLOSE name` / `CLOSE ALL` (name nil).
+    case closeCursor(name: String?)
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP[ORARY]` (the word, upper case).
+    case discard(String)
+    /// `DEALLOCATE [PREPARE] name` / `DEALLOCATE [PREPARE] ALL` (name nil).
+    case deallocate(name: String?)
+    /// `PREPARE name [(type, ...)] AS statement`
+    case prepare(name: String, types: [TypeName], body: Statement, text: String)
+    /// `EXECUTE name [(arg, ...)]`
+    case execute(name: String, arguments: [Expr])
 
     public static func == (a: Statement, b: Statement) -> Bool {
         switch (a, b) {
@@ -436,6 +451,14 @@ public indirect enum Statement: Sendable, Equatable {
         case (.set(let n1, let v1), .set(let n2, let v2)): return n1 == n2 && v1 == v2
         case (.reset(let x), .reset(let y)): return x == y
         case (.begin, .begin), (.commit, .commit), (.rollback, .rollback): return true
+        case (.declareCursor(let n1, let q1, let h1, let s1), .declareCursor(let n2, let q2, let h2, let s2)):
+            return n1 == n2 && q1 == q2 && h1 == h2 && s1 == s2
+        case (.fetch(let n1, let c1, let m1), .fetch(let n2, let c2, let m2)): return n1 == n2 && c1 == c2 && m1 == m2
+        case (.closeCursor(let x), .closeCursor(let y)), (.deallocate(let x), .deallocate(let y)): return x == y
+        case (.discard(let x), .discard(let y)): return x == y
+        case (.prepare(let n1, let t1, let b1, let x1), .prepare(let n2, let t2, let b2, let x2)):
+            return n1 == n2 && t1 == t2 && b1 == b2 && x1 == x2
+        case (.execute(let n1, let a1), .execute(let n2, let a2)): return n1 == n2 && a1 == a2
         default: return false
         }
     }

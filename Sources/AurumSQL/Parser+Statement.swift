@@ -65,13 +65,113 @@ extension SQLParser {
             if isKeyword("TO") { throw notSupported("savepoints", at: peek) }
             if isKeyword("AND") { throw notSupported("ROLLBACK AND CHAIN", at: peek) }
             return .rollback
-        case "UPDATE", "MERGE", "GRANT", "REVOKE", "COPY", "PREPARE", "EXECUTE", "DEALLOCATE", "DISCARD",
+        case "DECLARE": return try parseDeclareCursor()
+        case "FETCH", "MOVE": return try parseFetch()
+        case "CLOSE":
+            index += 1
+            if acceptKeyword("ALL") { return .closeCursor(name: nil) }
+            return .closeCursor(name: try parseName())
+        case "DISCARD":
+            index += 1
+            let w = peek
+            guard w.kind == .word, ["ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"].contains(w.upper) else { throw unexpected() }
+            index += 1
+            return .discard(w.upper == "TEMPORARY" ? "TEMP" : w.upper)
+        case "DEALLOCATE":
+            index += 1
+            _ = acceptKeyword("PREPARE")
+            if acceptKeyword("ALL") { return .deallocate(name: nil) }
+            return .deallocate(name: try parseName())
+        case "PREPARE": return try parsePrepare()
+        case "EXECUTE":
+            index += 1
+            let name = try parseName()
+            var args: [Expr] = []
+            if acceptSymbol("(") {
+                repeat { args.append(try parseExpr()) } while acceptSymbol(",")
+                try expectSymbol(")")
+            }
+            return .execute(name: name, arguments: args)
+        case "UPDATE", "MERGE", "GRANT", "REVOKE", "COPY",
              "LISTEN", "UNLISTEN", "NOTIFY", "VACUUM", "ANALYZE", "CALL", "DO", "COMMENT", "SAVEPOINT",
-             "RELEASE", "LOCK", "DECLARE", "CLOSE", "ATTACH", "DETACH", "SYSTEM", "KILL", "CHECKPOINT":
+             "RELEASE", "LOCK", "ATTACH", "DETACH", "SYSTEM", "KILL", "CHECKPOINT":
             throw notSupported(t.upper, at: t)
         default:
             throw unexpected()
         }
+    }
+
+    /// `DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query`
+    mutating func parseDeclareCursor() throws -> Statement {
+        index += 1
+        let name = try parseName()
+        var scroll = false
+        while true {
+            if acceptKeyword("BINARY") || acceptKeyword("INSENSITIVE") || acceptKeyword("ASENSITIVE") { continue }
+            if isKeyword("SENSITIVE") { throw notSupported("SENSITIVE cursors", at: peek) }
+            if acceptKeywords("NO", "SCROLL") { scroll = false; continue }
+            if acceptKeyword("SCROLL") { scroll = true; continue }
+            break
+        }
+        try expectKeyword("CURSOR")
+        var hold = false
+        if acceptKeyword("WITH") { try expectKeyword("HOLD"); hold = true } else if acceptKeyword("WITHOUT") { try expectKeyword("HOLD") }
+        try expectKeyword("FOR")
+        guard isKeyword("SELECT") || isKeyword("WITH") || isKeyword("VALUES") || isSymbol("(") else { throw unexpected() }
+        return .declareCursor(name: name, query: try parseQuery(), hold: hold, scroll: scroll)
+    }
+
+    /// `FETCH | MOVE [NEXT | FORWARD [n | ALL] | n | ALL | backward forms] [FROM | IN] name`.
+    /// Backward and absolute forms are parsed and refused with 0A000 (cursors are forward-only).
+    mutating func parseFetch() throws -> Statement {
+        let move = advance().upper == "MOVE"
+        var count: Int? = 1
+        func number() throws -> Int? {
+            var negative = false
+            if isSymbol("-") || isSymbol("+") { negative = advance().text == "-" }
+            guard peek.kind == .integer, let n = Int(peek.text) else { return nil }
+            index += 1
+            return negative ? -n : n
+        }
+        func backward(_ what: String) -> AurumError {
+            AurumError(.featureNotSupported, "\(what) is not supported: cursors are forward-only",
+                       hint: "use FETCH [FORWARD] n or FETCH ALL", position: peek.position)
+        }
+        if acceptKeyword("NEXT") {
+            count = 1
+        } else if acceptKeyword("FORWARD") {
+            if acceptKeyword("ALL") { count = nil } else if let n = try number() { count = n } else { count = 1 }
+        } else if isKeyword("PRIOR") || isKeyword("FIRST") || isKeyword("LAST") || isKeyword("BACKWARD")
+                    || isKeyword("ABSOLUTE") || isKeyword("RELATIVE") {
+            throw backward("\(move ? "MOVE" : "FETCH") \(peek.upper)")
+        } else if acceptKeyword("ALL") {
+            count = nil
+        } else if isSymbol("-") || isSymbol("+") || peek.kind == .integer {
+            let p = peek.position
+            guard let n = try number() else { throw unexpected() }
+            if n < 0 {
+                throw AurumError(.featureNotSupported, "\(move ? "MOVE" : "FETCH") with a negative count is not supported: cursors are forward-only", position: p)
+            }
+            count = n
+        }
+        if !acceptKeyword("FROM") { _ = acceptKeyword("IN") }
+        return .fetch(name: try parseName(), count: count, move: move)
+    }
+
+    /// `PREPARE name [(type, ...)] AS statement`
+    mutating func parsePrepare() throws -> Statement {
+        index += 1
+        let name = try parseName()
+        var types: [TypeName] = []
+        if acceptSymbol("(") {
+            repeat { types.append(try parseType()) } while acceptSymbol(",")
+            try expectSymbol(")")
+        }
+        try expectKeyword("AS")
+        let start = peek.start
+        let body = try parseStatement()
+        let end = index < limit ? peek.start : endToken.start
+        return .prepare(name: name, types: types, body: body, text: SQLParser.trimmedText(source, from: start, to: end))
     }
 
     /// `EXPLAIN [ANALYZE] [VERBOSE] stmt` or `EXPLAIN (ANALYZE [bool], ...) stmt`.

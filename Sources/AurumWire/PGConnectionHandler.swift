@@ -7,8 +7,8 @@ import NIOSSL
 /// The protocol state machine of one connection. Runs on the channel's event loop and only
 /// parses and writes messages: session setup and statements run on the server's query pool.
 ///
-/// While a query runs, further messages are queued and handled, in order, after its
-/// ReadyForQuery.
+/// While a query runs, further messages are queued and handled, in order, after it; while
+/// more than `maxQueuedMessages` wait, the handler stops reading from the socket.
 final class PGConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = PGFrontendMessage
     typealias OutboundOut = ByteBuffer
@@ -41,6 +41,12 @@ final class PGConnectionHandler: ChannelInboundHandler {
     private var authStep: PGAuthStep?
     /// The connection switched to TLS after SSLRequest.
     private var tlsActive = false
+    /// The unnamed statement and the portals of the extended query protocol.
+    private let extended = PGExtendedState()
+    /// Whether reading from the socket is paused because the queue is full.
+    private var readPaused = false
+    /// Pipelined messages queued before reading pauses (resumes at half).
+    static let maxQueuedMessages = 1024
 
     init(server: PGServerContext) {
         self.server = server
@@ -97,6 +103,11 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let message = unwrapInboundIn(data)
         if busy {
             queue.append(message)
+            if queue.count >= Self.maxQueuedMessages && !readPaused {
+                readPaused = true
+                connection?.readPauses.add(1, ordering: .relaxed)
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
         } else {
             handle(message, context: context)
         }
@@ -158,22 +169,20 @@ final class PGConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .sync:
             skipUntilSync = false
+            // Outside a transaction block Sync ends the implicit transaction, and its portals.
+            if status == .idle { extended.portals.removeAll() }
             var b = context.channel.allocator.buffer(capacity: 8)
             PGBackend.readyForQuery(status, into: &b)
             context.writeAndFlush(wrapOutboundOut(b), promise: nil)
-        case .flush, .copy:
-            // Flush: everything is flushed already. CopyData/CopyDone/CopyFail outside COPY
-            // are ignored, as in PostgreSQL (the client may still be sending a failed COPY).
+        case .flush:
+            context.flush()
+        case .copy:
+            // CopyData/CopyDone/CopyFail outside COPY are ignored, as in PostgreSQL (the
+            // client may still be sending a failed COPY).
             return
-        case .extended:
+        case .parse, .bind, .describe, .execute, .close, .functionCall:
             if skipUntilSync { return }
-            skipUntilSync = true
-            if status == .inTransaction { status = .failed }
-            var b = context.channel.allocator.buffer(capacity: 128)
-            PGBackend.errorOrNotice(PGErrorFields(
-                severity: .error, code: .featureNotSupported, message: "extended query protocol not supported yet",
-                hint: "use the simple query protocol for now (psql does; pgJDBC: preferQueryMode=simple)"), into: &b)
-            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            runExtended(message, context: context)
         case .password, .startup, .sslRequest, .gssEncRequest, .cancelRequest:
             fatal(context: context, PGErrorFields(severity: .fatal, code: .protocolViolation,
                                                   message: "unexpected message during a session"))
@@ -415,6 +424,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let batchBytes = server.configuration.batchBytes
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let extended = self.extended
         server.threadPool.submit { workState in
             var newStatus: PGTransactionStatus?
             if workState == .active {
@@ -425,6 +435,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
                 } catch {
                     newStatus = nil
                 }
+                if q.discardedAll { extended.reset() }
             }
             let finalStatus = newStatus
             eventLoop.execute { bound.value.queryFinished(finalStatus) }
@@ -441,12 +452,60 @@ final class PGConnectionHandler: ChannelInboundHandler {
             return
         }
         status = newStatus
+        // The end of a transaction (COMMIT/ROLLBACK, or a statement outside a block) ends its portals.
+        if newStatus == .idle { extended.portals.removeAll() }
+        drainQueue(context: context)
+    }
+
+    /// Runs an extended-query message on the query pool; its answer is written (not flushed:
+    /// Sync and Flush flush) when it finishes.
+    private func runExtended(_ message: PGFrontendMessage, context: ChannelHandlerContext) {
+        guard let session, let connection else { return }
+        setBusy(true)
+        let status = self.status
+        let batchBytes = server.configuration.batchBytes
+        let extended = self.extended
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        server.threadPool.submit { workState in
+            var result: (PGTransactionStatus, Bool, ByteBuffer)?
+            if workState == .active {
+                var x = PGExtendedQuery(session: session, connection: connection, state: extended, status: status, batchBytes: batchBytes)
+                do {
+                    try x.run(message)
+                    result = (x.status, x.failed, x.take())
+                } catch {
+                    result = nil
+                }
+            }
+            let final = result
+            eventLoop.execute { bound.value.extendedFinished(final) }
+        }
+    }
+
+    /// `result` is nil when the connection is gone.
+    private func extendedFinished(_ result: (status: PGTransactionStatus, failed: Bool, output: ByteBuffer)?) {
+        setBusy(false)
+        guard let context = currentContext else { return }
+        guard let result else {
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        status = result.status
+        if result.failed { skipUntilSync = true }
+        if result.output.readableBytes > 0 { context.write(wrapOutboundOut(result.output), promise: nil) }
         drainQueue(context: context)
     }
 
     private func drainQueue(context: ChannelHandlerContext) {
         while !busy, state != .closed, let next = queue.popFirst() {
             handle(next, context: context)
+        }
+        if readPaused && queue.count <= Self.maxQueuedMessages / 2 && state != .closed {
+            readPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
         }
     }
 

@@ -36,8 +36,18 @@ enum PGFrontendMessage: Equatable, Sendable {
     case sync
     /// `H`: flush.
     case flush
-    /// `P B D E C F`: extended query and function call, recognised but not implemented yet.
-    case extended(type: UInt8)
+    /// `P`: Parse (statement name, query, declared parameter type OIDs, 0 = unspecified).
+    case parse(name: String, query: String, parameterTypes: [UInt32])
+    /// `B`: Bind.
+    case bind(PGBind)
+    /// `D`: Describe a statement (`S`) or portal (`P`).
+    case describe(kind: UInt8, name: String)
+    /// `E`: Execute a portal, at most `maxRows` rows (0: all).
+    case execute(portal: String, maxRows: Int32)
+    /// `C`: Close a statement (`S`) or portal (`P`).
+    case close(kind: UInt8, name: String)
+    /// `F`: FunctionCall (not supported).
+    case functionCall
     /// `d c f`: COPY data, done, fail (ignored outside COPY, as PostgreSQL does).
     case copy(type: UInt8)
 
@@ -51,10 +61,27 @@ enum PGFrontendMessage: Equatable, Sendable {
         case let (.cancelRequest(p1, s1), .cancelRequest(p2, s2)): return p1 == p2 && s1 == s2
         case let (.password(x), .password(y)): return x == y
         case let (.query(x), .query(y)): return x == y
-        case let (.extended(x), .extended(y)), let (.copy(x), .copy(y)): return x == y
+        case let (.copy(x), .copy(y)): return x == y
+        case let (.parse(n1, q1, t1), .parse(n2, q2, t2)): return n1 == n2 && q1 == q2 && t1 == t2
+        case let (.bind(x), .bind(y)): return x == y
+        case let (.describe(k1, n1), .describe(k2, n2)), let (.close(k1, n1), .close(k2, n2)): return k1 == k2 && n1 == n2
+        case let (.execute(p1, m1), .execute(p2, m2)): return p1 == p2 && m1 == m2
+        case (.functionCall, .functionCall): return true
         default: return false
         }
     }
+}
+
+/// A Bind message.
+struct PGBind: Equatable, Sendable {
+    var portal: String
+    var statement: String
+    /// Parameter format codes: none (all text), one (for all), or one per parameter.
+    var parameterFormats: [Int16]
+    /// Parameter values; nil is NULL.
+    var parameters: [[UInt8]?]
+    /// Result column format codes: none (all text), one (for all), or one per column.
+    var resultFormats: [Int16]
 }
 
 /// A framing error: the connection cannot continue (answered with FATAL, then closed).
@@ -153,9 +180,32 @@ struct PGMessageDecoder: ByteToMessageDecoder {
         case UInt8(ascii: "X"): message = .terminate
         case UInt8(ascii: "S"): message = .sync
         case UInt8(ascii: "H"): message = .flush
-        case UInt8(ascii: "P"), UInt8(ascii: "B"), UInt8(ascii: "D"), UInt8(ascii: "E"), UInt8(ascii: "C"),
-             UInt8(ascii: "F"):
-            message = .extended(type: type)
+        case UInt8(ascii: "P"):
+            guard let name = body.readNullTerminatedString(), let query = body.readNullTerminatedString(),
+                  let n = body.readInteger(as: UInt16.self) else { throw PGProtocolError("invalid Parse message") }
+            var types: [UInt32] = []
+            for _ in 0..<n {
+                guard let t = body.readInteger(as: UInt32.self) else { throw PGProtocolError("invalid Parse message") }
+                types.append(t)
+            }
+            message = .parse(name: name, query: query, parameterTypes: types)
+        case UInt8(ascii: "B"):
+            message = .bind(try Self.decodeBind(&body))
+        case UInt8(ascii: "D"), UInt8(ascii: "C"):
+            guard let kind = body.readInteger(as: UInt8.self), let name = body.readNullTerminatedString() else {
+                throw PGProtocolError("invalid \(type == UInt8(ascii: "D") ? "Describe" : "Close") message")
+            }
+            guard kind == UInt8(ascii: "S") || kind == UInt8(ascii: "P") else {
+                throw PGProtocolError("invalid \(type == UInt8(ascii: "D") ? "DESCRIBE" : "CLOSE") message subtype \(kind)")
+            }
+            message = type == UInt8(ascii: "D") ? .describe(kind: kind, name: name) : .close(kind: kind, name: name)
+        case UInt8(ascii: "E"):
+            guard let portal = body.readNullTerminatedString(), let maxRows = body.readInteger(as: Int32.self) else {
+                throw PGProtocolError("invalid Execute message")
+            }
+            message = .execute(portal: portal, maxRows: maxRows)
+        case UInt8(ascii: "F"):
+            message = .functionCall
         case UInt8(ascii: "d"), UInt8(ascii: "c"), UInt8(ascii: "f"):
             message = .copy(type: type)
         default:
@@ -163,6 +213,32 @@ struct PGMessageDecoder: ByteToMessageDecoder {
         }
         context.fireChannelRead(Self.wrapInboundOut(message))
         return .continue
+    }
+
+    static func decodeBind(_ body: inout ByteBuffer) throws -> PGBind {
+        let bad = PGProtocolError("invalid Bind message")
+        guard let portal = body.readNullTerminatedString(), let statement = body.readNullTerminatedString(),
+              let nf = body.readInteger(as: UInt16.self) else { throw bad }
+        var formats: [Int16] = []
+        for _ in 0..<nf {
+            guard let f = body.readInteger(as: Int16.self) else { throw bad }
+            formats.append(f)
+        }
+        guard let np = body.readInteger(as: UInt16.self) else { throw bad }
+        var params: [[UInt8]?] = []
+        for _ in 0..<np {
+            guard let len = body.readInteger(as: Int32.self) else { throw bad }
+            if len < 0 { params.append(nil); continue }
+            guard let bytes = body.readBytes(length: Int(len)) else { throw bad }
+            params.append(bytes)
+        }
+        guard let nr = body.readInteger(as: UInt16.self) else { throw bad }
+        var results: [Int16] = []
+        for _ in 0..<nr {
+            guard let f = body.readInteger(as: Int16.self) else { throw bad }
+            results.append(f)
+        }
+        return PGBind(portal: portal, statement: statement, parameterFormats: formats, parameters: params, resultFormats: results)
     }
 }
 
@@ -310,6 +386,19 @@ enum PGBackend {
 
     static func commandComplete(_ tag: String, into out: inout ByteBuffer) {
         message(UInt8(ascii: "C"), into: &out) { $0.writeCString(tag) }
+    }
+
+    static func parseComplete(into out: inout ByteBuffer) { message(UInt8(ascii: "1"), into: &out) }
+    static func bindComplete(into out: inout ByteBuffer) { message(UInt8(ascii: "2"), into: &out) }
+    static func closeComplete(into out: inout ByteBuffer) { message(UInt8(ascii: "3"), into: &out) }
+    static func noData(into out: inout ByteBuffer) { message(UInt8(ascii: "n"), into: &out) }
+    static func portalSuspended(into out: inout ByteBuffer) { message(UInt8(ascii: "s"), into: &out) }
+
+    static func parameterDescription(_ oids: [UInt32], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "t"), into: &out) {
+            $0.writeInteger(Int16(truncatingIfNeeded: oids.count))
+            for o in oids { $0.writeInteger(o) }
+        }
     }
 
     static func emptyQueryResponse(into out: inout ByteBuffer) {

@@ -161,6 +161,8 @@ final class PGConnection: Sendable {
     let busy = Atomic<Bool>(false)
     /// Set by CancelRequest and shutdown; checked between statements and result batches.
     let cancelRequested = Atomic<Bool>(false)
+    /// How often reading from the socket paused because too many pipelined messages waited.
+    let readPauses = Atomic<Int>(0)
     private let session = Mutex<Session?>(nil)
 
     init(channel: Channel, processID: Int32, secretKey: Int32) {

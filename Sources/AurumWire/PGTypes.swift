@@ -698,6 +698,8 @@ public enum PGValueDecoder {
         case PGTypes.numericOID: return .decimal(try parseNumeric(Substring(s), oid), scale: PGTypes.numericParameterScale)
         case PGTypes.dateOID: return .date(try parseDate(Substring(s), oid))
         case PGTypes.timestampOID, PGTypes.timestamptzOID: return .dateTime64(try parseTimestamp(Substring(s), oid), precision: 6)
+        case PGTypes.byteaOID:
+            return .string(String(decoding: try decodeByteaText(bytes, oid), as: UTF8.self))
         case PGTypes.uuidOID:
             var t = Substring(s).trimmingSpaces
             if t.first == "{" && t.last == "}" && t.count >= 2 { t = t.dropFirst().dropLast() }
@@ -707,6 +709,41 @@ public enum PGValueDecoder {
             // text, varchar, bpchar, name, char, unknown, json, jsonb, oid 0 and anything else
             return .string(s)
         }
+    }
+
+    /// bytea input: hex (`\x` then pairs of hex digits, spaces allowed between pairs) or escape
+    /// format (`\\` is a backslash, `\nnn` an octal byte, other bytes as they are).
+    static func decodeByteaText(_ b: ArraySlice<UInt8>, _ oid: UInt32) throws -> [UInt8] {
+        let u = Array(b)
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return nil
+            }
+        }
+        let bad = AurumError(.invalidTextRepresentation, "invalid input syntax for type bytea")
+        var out: [UInt8] = []
+        if u.count >= 2 && u[0] == 92 && (u[1] == 120 || u[1] == 88) {
+            var i = 2
+            while i < u.count {
+                if u[i] == 32 || u[i] == 9 || u[i] == 10 || u[i] == 13 { i += 1; continue }
+                guard i + 1 < u.count, let h = hex(u[i]), let l = hex(u[i + 1]) else { throw bad }
+                out.append(h << 4 | l)
+                i += 2
+            }
+            return out
+        }
+        var i = 0
+        while i < u.count {
+            if u[i] != 92 { out.append(u[i]); i += 1; continue }
+            if i + 1 < u.count && u[i + 1] == 92 { out.append(92); i += 2; continue }
+            guard i + 3 < u.count, (48...51).contains(u[i + 1]), (48...55).contains(u[i + 2]), (48...55).contains(u[i + 3]) else { throw bad }
+            out.append((u[i + 1] - 48) << 6 | (u[i + 2] - 48) << 3 | (u[i + 3] - 48))
+            i += 4
+        }
+        return out
     }
 
     /// PostgreSQL's boolean input: any unique prefix of true/false/yes/no, on/off, 1/0,
@@ -873,8 +910,16 @@ public enum PGValueDecoder {
         case "infinity", "+infinity", "-infinity": throw infinityNotSupported(oid)
         default: break
         }
-        // A date with a time part is accepted and the time ignored, as PostgreSQL does.
-        let (days, _) = try parseDateTimeParts(t, oid)
+        // A date with a time part is accepted and the time ignored, as PostgreSQL does; so is a
+        // zone offset right after the date (pgJDBC sends `2024-02-29 +00`).
+        var body = t
+        if let sign = t.lastIndex(where: { $0 == "+" || $0 == "-" }), sign > t.startIndex,
+           t[t.index(before: sign)] == " ",
+           t[t.index(after: sign)...].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ":") }),
+           !t[..<sign].contains(":") {
+            body = t[..<sign].trimmingSpaces
+        }
+        let (days, _) = try parseDateTimeParts(body, oid)
         guard let d = Int32(exactly: days) else { throw outOfRange(text, oid) }
         return d
     }
@@ -1024,6 +1069,9 @@ public enum PGValueDecoder {
         case PGTypes.textOID, PGTypes.varcharOID, PGTypes.bpcharOID, PGTypes.nameOID, PGTypes.charOID,
              PGTypes.unknownOID, PGTypes.jsonOID:
             return .string(try utf8String(b))
+        case PGTypes.byteaOID:
+            // the raw bytes; Aurum strings are byte strings
+            return .string(String(decoding: b, as: UTF8.self))
         case PGTypes.jsonbOID:
             // jsonb binary: a version byte (1) and the JSON text
             guard b.first == 1 else {

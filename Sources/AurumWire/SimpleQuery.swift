@@ -35,28 +35,18 @@ struct PGOutput: Sendable {
 struct PGSimpleQuery {
     let session: Session
     let connection: PGConnection
-    let output: PGOutput
-    let batchBytes: Int
     /// The transaction status, updated as statements run.
     private(set) var status: PGTransactionStatus
-    /// Messages not yet sent.
-    private var out: ByteBuffer
-    /// DataRow messages not yet moved into `out`.
-    private var rows: [UInt8] = []
+    private var writer: PGResultWriter
+    /// A DISCARD ALL ran: the connection drops its portals and unnamed statement too.
+    private(set) var discardedAll = false
 
     init(session: Session, connection: PGConnection, status: PGTransactionStatus, batchBytes: Int) {
         self.session = session
         self.connection = connection
-        self.output = PGOutput(connection: connection)
         self.status = status
-        self.batchBytes = max(1024, batchBytes)
-        self.out = connection.channel.allocator.buffer(capacity: 1024)
-        rows.reserveCapacity(self.batchBytes + 4096)
+        self.writer = PGResultWriter(connection: connection, batchBytes: batchBytes)
     }
-
-    static let canceled = AurumError(.queryCanceled, "canceling statement due to user request")
-    static let inFailedTransaction = AurumError(
-        .inFailedTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 
     /// Runs `sql` and sends everything up to and including ReadyForQuery. Throws only when the
     /// connection is gone.
@@ -71,14 +61,14 @@ struct PGSimpleQuery {
             return try finish()
         }
         if statements.isEmpty {
-            PGBackend.emptyQueryResponse(into: &out)
+            PGBackend.emptyQueryResponse(into: &writer.out)
             return try finish()
         }
         var locator = StatementLocator(sql)
         for s in statements {
             let offset = locator.offset(of: s.text)
             do {
-                try checkCancel()
+                try writer.checkCancel()
                 try runStatement(s)
             } catch is PGConnectionClosed {
                 throw PGConnectionClosed()
@@ -91,111 +81,32 @@ struct PGSimpleQuery {
     }
 
     private mutating func runStatement(_ s: ParsedStatement) throws {
-        var tagOverride: String?
-        var notice: PGErrorFields?
-        let next: PGTransactionStatus
-        switch s.statement {
-        case .begin:
-            if status == .failed { throw Self.inFailedTransaction }
-            if status != .idle {
-                notice = PGErrorFields(severity: .warning, code: "25001", message: "there is already a transaction in progress")
-            }
-            if s.text.prefix(5).uppercased() == "START" { tagOverride = "START TRANSACTION" }
-            next = .inTransaction
-        case .commit:
-            if status == .idle {
-                notice = PGErrorFields(severity: .warning, code: "25P01", message: "there is no transaction in progress")
-            }
-            // COMMIT of a failed transaction block rolls it back, as in PostgreSQL.
-            if status == .failed { tagOverride = "ROLLBACK" }
-            next = .idle
-        case .rollback:
-            if status == .idle {
-                notice = PGErrorFields(severity: .warning, code: "25P01", message: "there is no transaction in progress")
-            }
-            next = .idle
-        default:
-            if status == .failed { throw Self.inFailedTransaction }
-            next = status
-        }
+        let step = try PGTransactionControl.step(s.statement, text: s.text, status: status)
         let results = try session.execute(s.text)
-        if let notice { PGBackend.errorOrNotice(notice, into: &out) }
-        for r in results { try send(r, tag: tagOverride) }
-        status = next
+        if case .discard("ALL") = s.statement { discardedAll = true }
+        if let notice = step.notice { PGBackend.errorOrNotice(notice, into: &writer.out) }
+        for r in results { try send(r, tag: step.tagOverride) }
+        status = step.next
     }
 
     /// Sends one statement result.
     private mutating func send(_ r: StatementResult, tag: String?) throws {
         if !r.columnNames.isEmpty {
-            let fields = zip(r.columnNames, r.columnTypes).map { name, type -> PGBackend.Field in
-                let info = PGTypes.info(for: type)
-                return PGBackend.Field(name: name, typeOID: info.oid, typeSize: info.size, typeModifier: info.modifier)
-            }
-            PGBackend.rowDescription(fields, into: &out)
-            let width = r.columnNames.count
-            for block in r.blocks where block.count > 0 {
-                let columns = block.columns.prefix(width)
-                for row in 0..<block.count {
-                    rows.append(UInt8(ascii: "D"))
-                    let lengthAt = rows.count
-                    rows.append(contentsOf: [0, 0, 0, 0])
-                    rows.append(UInt8(truncatingIfNeeded: width >> 8))
-                    rows.append(UInt8(truncatingIfNeeded: width))
-                    for c in columns { PGValueEncoder.appendField(c, row: row, format: .text, to: &rows) }
-                    let length = UInt32(truncatingIfNeeded: rows.count - lengthAt)
-                    rows[lengthAt] = UInt8(truncatingIfNeeded: length >> 24)
-                    rows[lengthAt + 1] = UInt8(truncatingIfNeeded: length >> 16)
-                    rows[lengthAt + 2] = UInt8(truncatingIfNeeded: length >> 8)
-                    rows[lengthAt + 3] = UInt8(truncatingIfNeeded: length)
-                    if rows.count >= batchBytes {
-                        try flush()
-                        try checkCancel()
-                    }
-                }
-            }
+            writer.rowDescription(Array(zip(r.columnNames, r.columnTypes)), formats: [])
+            try writer.dataRows(r.blocks, width: r.columnNames.count, formats: [])
         }
-        moveRows()
-        PGBackend.commandComplete(tag ?? r.commandTag, into: &out)
+        PGBackend.commandComplete(tag ?? r.commandTag, into: &writer.out)
     }
 
-    private func checkCancel() throws {
-        if connection.cancelRequested.load(ordering: .sequentiallyConsistent) { throw Self.canceled }
-    }
-
-    /// Queues an ErrorResponse for `error`; `offset` is the character offset of the statement
-    /// in the query string (positions are reported relative to the whole string).
+    /// Queues an ErrorResponse for `error`.
     private mutating func fail(_ error: Error, offset: Int?) {
-        var fields: PGErrorFields
-        if let e = error as? AurumError {
-            fields = PGErrorFields(e)
-            if let p = e.position {
-                if let offset { fields.position = p + offset } else { fields.position = nil }
-            }
-        } else {
-            fields = PGErrorFields(severity: .error, code: .internalError, message: "internal error: \(error)")
-        }
-        moveRows()
-        PGBackend.errorOrNotice(fields, into: &out)
+        writer.error(error, offset: offset)
         if status == .inTransaction { status = .failed }
     }
 
-    private mutating func moveRows() {
-        if !rows.isEmpty {
-            out.writeBytes(rows)
-            rows.removeAll(keepingCapacity: true)
-        }
-    }
-
-    private mutating func flush() throws {
-        moveRows()
-        guard out.readableBytes > 0 else { return }
-        try output.send(out)
-        out.clear()
-    }
-
     private mutating func finish() throws {
-        PGBackend.readyForQuery(status, into: &out)
-        try flush()
+        PGBackend.readyForQuery(status, into: &writer.out)
+        try writer.flush()
     }
 }
 

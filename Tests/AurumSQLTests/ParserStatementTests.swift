@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func unsupportedStatementsSay0A000() {
-        for sql in ["UPDATE t SET a = 1", "DISCARD ALL", "GRANT SELECT ON t TO u", "ROLLBACK TO SAVEPOINT s", "SELECT 1 FROM a NATURAL JOIN b",
+        for sql in ["UPDATE t SET a = 1", "LISTEN ch", "GRANT SELECT ON t TO u", "ROLLBACK TO SAVEPOINT s", "SELECT 1 FROM a NATURAL JOIN b",
                     "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r",
                     "SELECT 1 FORMAT JSON", "SELECT 1 SETTINGS max_threads = 1"] {
             #expect(parseError(sql)?.code == .featureNotSupported, "\(sql)")

@@ -562,4 +562,19 @@ private func seconds(_ y: Int, _ m: Int, _ d: Int, _ hh: Int = 0, _ mi: Int = 0,
             #expect(v == .float(Double(f[r])))
         }
     }
+
+    @Test func decodeDatesWithZonesAndBytea() throws {
+        // pgJDBC's setDate sends a zone offset after the date; the zone is ignored for a date
+        #expect(try decodeText("2024-02-29 +00", PGTypes.dateOID) == .date(days(2024, 2, 29)))
+        #expect(try decodeText("2024-02-29 -05:30", PGTypes.dateOID) == .date(days(2024, 2, 29)))
+        #expect(try decodeText("2024-02-29 12:00:00+02", PGTypes.dateOID) == .date(days(2024, 2, 29)))
+        #expect(code { try decodeText("2024-02-29 +x", PGTypes.dateOID) } == "22P02")
+        // bytea: hex and escape text formats, raw binary
+        #expect(try decodeText("\\x616263", PGTypes.byteaOID) == .string("abc"))
+        #expect(try decodeText("\\x61 62", PGTypes.byteaOID) == .string("ab"))
+        #expect(try decodeText("a\\\\b\\143", PGTypes.byteaOID) == .string("a\\bc"))
+        #expect(code { try decodeText("\\x6", PGTypes.byteaOID) } == "22P02")
+        #expect(code { try decodeText("\\9", PGTypes.byteaOID) } == "22P02")
+        #expect(try decodeBinary([0x61, 0x62], PGTypes.byteaOID) == .string("ab"))
+    }
 }

@@ -465,25 +465,6 @@ struct RawProtocolTests {
         }
     }
 
-    @Test func extendedQueryIsRefusedUntilSync() async throws {
-        try await TestServer.with { s in
-            let c = try RawClient(port: s.server.port)
-            #expect(c.startup() != nil)
-            // Parse (unnamed, "SELECT 1", no parameter types), then Bind, Execute, Sync.
-            let parse = Array("".utf8) + [0] + Array("SELECT 1".utf8) + [0, 0, 0]
-            var msgs = [UInt8(ascii: "P")] + RawClient.int32(Int32(parse.count + 4)) + parse
-            msgs += [UInt8(ascii: "B")] + RawClient.int32(12) + [0, 0, 0, 0, 0, 0, 0, 0]
-            msgs += [UInt8(ascii: "E")] + RawClient.int32(9) + [0, 0, 0, 0, 0]
-            msgs += [UInt8(ascii: "S")] + RawClient.int32(4)
-            c.send(msgs)
-            let reply = c.readUntilReady()
-            #expect(reply.map(\.type) == ["E", "Z"])
-            #expect(RawClient.fields(reply.first?.body ?? [])["C"] == "0A000")
-            c.send(RawClient.query("SELECT 1"))
-            #expect(c.readUntilReady().map(\.type) == ["T", "D", "C", "Z"])
-        }
-    }
-
     @Test func pipelinedQueriesAreAnsweredInOrder() async throws {
         try await TestServer.with { s in
             let c = try RawClient(port: s.server.port)
