@@ -381,6 +381,49 @@ public enum ShowKind: Sendable, Equatable {
     case all
 }
 
+/// `COPY` data format.
+public enum CopyFormat: String, Sendable, Equatable {
+    case text, csv, binary
+}
+
+/// `HEADER` option of COPY: absent/false, true, or `MATCH` (COPY FROM checks the names).
+public enum CopyHeader: Sendable, Equatable {
+    case none, present, match
+}
+
+/// The options of a COPY statement, as written (defaults are applied by the engine).
+public struct CopyOptions: Sendable, Equatable {
+    public var format: CopyFormat = .text
+    public var header: CopyHeader = .none
+    public var delimiter: String?
+    public var null: String?
+    public var quote: String?
+    public var escape: String?
+    /// `FORCE_NOT_NULL (cols)`: a null-string match in these columns is read as a value.
+    public var forceNotNull: [String] = []
+    /// `FORCE_NULL (cols)`: a quoted null string in these columns is read as NULL.
+    public var forceNull: [String] = []
+    /// `FORCE_QUOTE (cols)` / `FORCE_QUOTE *` (nil list: every column).
+    public var forceQuote: [String]? = []
+    public var encoding: String?
+    public init() {}
+}
+
+/// `COPY t [(cols)] FROM STDIN [WITH ...]`, `COPY t [(cols)] | (query) TO STDOUT [WITH ...]`.
+public struct CopyStatement: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case table(QualifiedName, columns: [String]?)
+        case query(Query)
+    }
+    public var source: Source
+    /// true: `FROM STDIN`; false: `TO STDOUT`.
+    public var isFrom: Bool
+    public var options: CopyOptions
+    public init(source: Source, isFrom: Bool, options: CopyOptions) {
+        self.source = source; self.isFrom = isFrom; self.options = options
+    }
+}
+
 /// Top-level statements.
 public indirect enum Statement: Sendable, Equatable {
     case query(Query)
@@ -409,9 +452,13 @@ public indirect enum Statement: Sendable, Equatable {
     case use(String)
     /// `SET name = value | TO value`, `SET SESSION ...`, `SET TIME ZONE ...`; value text unquoted.
     case set(name: String, value: String)
+    /// `SET LOCAL name = value`, `SET TRANSACTION ...`: until the end of the transaction block.
+    case setLocal(name: String, value: String)
     case reset(name: String?)
     /// BEGIN / START TRANSACTION / COMMIT / END / ROLLBACK / ABORT
     case begin, commit, rollback
+    /// `COPY ... FROM STDIN` / `COPY ... TO STDOUT`
+    case copy(CopyStatement)
 
     public static func == (a: Statement, b: Statement) -> Bool {
         switch (a, b) {
@@ -434,8 +481,10 @@ public indirect enum Statement: Sendable, Equatable {
         case (.describe(let x), .describe(let y)): return x == y
         case (.use(let x), .use(let y)): return x == y
         case (.set(let n1, let v1), .set(let n2, let v2)): return n1 == n2 && v1 == v2
+        case (.setLocal(let n1, let v1), .setLocal(let n2, let v2)): return n1 == n2 && v1 == v2
         case (.reset(let x), .reset(let y)): return x == y
         case (.begin, .begin), (.commit, .commit), (.rollback, .rollback): return true
+        case (.copy(let x), .copy(let y)): return x == y
         default: return false
         }
     }
