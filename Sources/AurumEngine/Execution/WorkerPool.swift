@@ -24,11 +24,16 @@ final class WorkerPool: Sendable {
 final class QueryContext: Sendable {
     let memoryLimit: Int
     let cancelled = Atomic<Bool>(false)
+    /// Set (with `cancelled`) when `statement_timeout` expired.
+    let timedOut = Atomic<Bool>(false)
     let pool: WorkerPool
     init(memoryLimit: Int, pool: WorkerPool) { self.memoryLimit = memoryLimit; self.pool = pool }
 
     func checkCancelled() throws {
         if cancelled.load(ordering: .relaxed) {
+            if timedOut.load(ordering: .relaxed) {
+                throw AurumError(.queryCanceled, "canceling statement due to statement timeout")
+            }
             throw AurumError(.queryCanceled, "canceling statement due to user request")
         }
     }
