@@ -113,6 +113,7 @@ public enum Settings {
         let t = v.trimmingCharacters(in: .whitespaces)
         let digits = t.prefix { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "+") }
         let unit = t.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        guard !digits.isEmpty else { throw invalid(name, v) }
         let scale: Int
         switch unit {
         case "", "ms": scale = 1

@@ -187,12 +187,7 @@ extension SQLParser {
             var result: Statement?
             repeat {
                 if acceptKeywords("ISOLATION", "LEVEL") {
-                    var words: [String] = []
-                    while peek.kind == .word && ["SERIALIZABLE", "REPEATABLE", "READ", "COMMITTED", "UNCOMMITTED"].contains(peek.upper) {
-                        words.append(advance().text.lowercased())
-                    }
-                    guard !words.isEmpty else { throw unexpected() }
-                    result = make(prefix + "transaction_isolation", words.joined(separator: " "))
+                    result = make(prefix + "transaction_isolation", try parseIsolationLevel())
                 } else if acceptKeyword("READ") {
                     if acceptKeyword("ONLY") {
                         if result == nil { result = make(prefix + "transaction_read_only", "on") }
@@ -239,15 +234,22 @@ extension SQLParser {
         return items.joined(separator: ", ")
     }
 
+    /// `SERIALIZABLE | REPEATABLE READ | READ COMMITTED | READ UNCOMMITTED`, lowercased.
+    mutating func parseIsolationLevel() throws -> String {
+        if acceptKeyword("SERIALIZABLE") { return "serializable" }
+        if acceptKeywords("REPEATABLE", "READ") { return "repeatable read" }
+        try expectKeyword("READ")
+        if acceptKeyword("COMMITTED") { return "read committed" }
+        try expectKeyword("UNCOMMITTED")
+        return "read uncommitted"
+    }
+
     /// Transaction modes after BEGIN / START TRANSACTION (accepted and ignored: Aurum's
     /// statements are atomic on their own).
     mutating func skipTransactionModes() throws {
         while true {
             if acceptKeywords("ISOLATION", "LEVEL") {
-                guard peek.kind == .word else { throw unexpected() }
-                while peek.kind == .word && ["SERIALIZABLE", "REPEATABLE", "READ", "COMMITTED", "UNCOMMITTED"].contains(peek.upper) {
-                    index += 1
-                }
+                _ = try parseIsolationLevel()
             } else if acceptKeyword("READ") {
                 if !acceptKeyword("ONLY") { try expectKeyword("WRITE") }
             } else if acceptKeyword("NOT") {

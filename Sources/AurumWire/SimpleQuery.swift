@@ -43,9 +43,19 @@ struct PGSimpleQuery {
     private var out: ByteBuffer
     /// DataRow messages not yet moved into `out`.
     private var rows: [UInt8] = []
+    let copyHooks: CopyHooks?
 
-    init(session: Session, connection: PGConnection, status: PGTransactionStatus, batchBytes: Int) {
+    /// What a COPY needs from the connection handler.
+    struct CopyHooks: Sendable {
+        /// Routes copy messages to the queue (on the event loop), then sends the response.
+        var startCopyIn: @Sendable (PGCopyInQueue, ByteBuffer) -> EventLoopFuture<Void>
+        /// Stops or resumes reading the socket (backpressure).
+        var setReading: @Sendable (Bool) -> Void
+    }
+
+    init(session: Session, connection: PGConnection, status: PGTransactionStatus, batchBytes: Int, copyHooks: CopyHooks? = nil) {
         self.session = session
+        self.copyHooks = copyHooks
         self.connection = connection
         self.output = PGOutput(connection: connection)
         self.status = status
@@ -118,9 +128,25 @@ struct PGSimpleQuery {
             if status == .failed { throw Self.inFailedTransaction }
             next = status
         }
-        let results = try session.execute(s.text)
+        let results: [StatementResult]
+        if case .copy = s.statement, let hooks = copyHooks {
+            // COPY talks to the client itself: everything before it goes out first.
+            try flush()
+            let io = PGCopyIO(connection: connection, batchBytes: batchBytes, startCopyIn: hooks.startCopyIn,
+                              setReading: hooks.setReading)
+            do {
+                results = try session.execute(s.text, copy: io)
+            } catch {
+                try io.finish(success: false)
+                throw error
+            }
+            try io.finish(success: true)
+        } else {
+            results = try session.execute(s.text)
+        }
         if let notice { PGBackend.errorOrNotice(notice, into: &out) }
         for r in results { try send(r, tag: tagOverride) }
+        for (name, value) in session.takeReportedChanges() { PGBackend.parameterStatus(name, value, into: &out) }
         status = next
     }
 
