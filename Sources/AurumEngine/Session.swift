@@ -33,6 +33,11 @@ public final class Session: @unchecked Sendable, SessionContext {
     private var localSaved: [String: String?] = [:]
     /// Reported settings (ParameterStatus) changed since `takeReportedChanges()`.
     private var reportedChanged: [String] = []
+    /// The values last reported to the client (only changes are reported again).
+    private var lastReported: [String: String] = [:]
+    /// What RESET goes back to besides the built-in defaults: the settings the connection
+    /// started with (see `adoptSettingsAsDefaults`).
+    private var sessionDefaults: [String: String] = [:]
     /// The COPY data channel of the statement being executed, if any.
     private var copyIO: CopyIO?
     /// Called (from any thread) when the running statement is cancelled or times out.
@@ -92,7 +97,12 @@ public final class Session: @unchecked Sendable, SessionContext {
         var seen = Set<String>()
         var out: [(name: String, value: String)] = []
         for l in reportedChanged where seen.insert(l).inserted {
-            if let d = Settings.definitions[l] { out.append((d.name, settingValue(l) ?? d.defaultValue)) }
+            guard let d = Settings.definitions[l] else { continue }
+            let v = settingValue(l) ?? d.defaultValue
+            if lastReported[l] != v {
+                out.append((d.name, v))
+                lastReported[l] = v
+            }
         }
         reportedChanged = []
         return out
@@ -104,8 +114,18 @@ public final class Session: @unchecked Sendable, SessionContext {
         defer { lock.unlock() }
         reportedChanged = []
         return Settings.definitions.values.filter(\.reported).sorted { $0.name < $1.name }.map { d in
-            (d.name, settingValue(d.name.lowercased()) ?? d.defaultValue)
+            let v = settingValue(d.name.lowercased()) ?? d.defaultValue
+            lastReported[d.name.lowercased()] = v
+            return (d.name, v)
         }
+    }
+
+    /// Makes the current settings (those a connection's startup parameters set) what RESET
+    /// returns to, as PostgreSQL does.
+    public func adoptSettingsAsDefaults() {
+        lock.lock()
+        defer { lock.unlock() }
+        sessionDefaults = settings
     }
 
     /// The current value of a setting (lowercased name), nil when unknown and never set.
@@ -137,7 +157,9 @@ public final class Session: @unchecked Sendable, SessionContext {
     }
 
     private func resetSetting(_ l: String) {
-        if settings.removeValue(forKey: l) != nil, Settings.definitions[l]?.reported == true { reportedChanged.append(l) }
+        let before = settings[l]
+        settings[l] = sessionDefaults[l]
+        if before != settings[l], Settings.definitions[l]?.reported == true { reportedChanged.append(l) }
     }
 
     /// The end of a transaction block: SET LOCAL values go back.
@@ -316,7 +338,7 @@ public final class Session: @unchecked Sendable, SessionContext {
                 }
                 resetSetting(l)
             } else {
-                for k in Array(settings.keys) { resetSetting(k) }
+                for k in Set(settings.keys).union(sessionDefaults.keys) { resetSetting(k) }
             }
             return .empty(tag: "RESET")
         case .begin:

@@ -449,6 +449,7 @@ enum PGSessionSetup {
                 result.fatal = PGErrorFields(severity: .fatal, code: .internalError, message: "\(error)")
             }
         }
+        session.adoptSettingsAsDefaults()
         return result
     }
 
