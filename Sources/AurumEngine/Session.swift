@@ -45,6 +45,10 @@ public final class Session: @unchecked Sendable, SessionContext {
 
     init(engine: Engine) { self.engine = engine }
 
+    /// Fires statement timeouts. A serial queue of its own (overcommitting): the global
+    /// queues can be saturated by the query workers themselves (concurrentPerform).
+    static let timeoutQueue = DispatchQueue(label: "aurum.statement-timeout")
+
     static func nowSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// Parses and runs `sql` (one or more `;`-separated statements). Stops at the first error.
@@ -126,6 +130,15 @@ public final class Session: @unchecked Sendable, SessionContext {
         lock.lock()
         defer { lock.unlock() }
         sessionDefaults = settings
+    }
+
+    /// The current value of a setting as SHOW gives it (any case; nil when unknown and never
+    /// set). Not for use while a statement of this session runs (it takes the session lock):
+    /// code inside a statement calls `settingValue(_:)`.
+    public func currentSettingValue(_ name: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return settingValue(name.lowercased())
     }
 
     /// The current value of a setting (lowercased name), nil when unknown and never set.
@@ -214,7 +227,7 @@ public final class Session: @unchecked Sendable, SessionContext {
                 ctx.cancelled.store(true, ordering: .relaxed)
                 hook?()
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeout), execute: item)
+            Session.timeoutQueue.asyncAfter(deadline: .now() + .milliseconds(timeout), execute: item)
             timer = item
         }
         defer { timer?.cancel() }

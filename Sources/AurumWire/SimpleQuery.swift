@@ -144,7 +144,9 @@ struct PGSimpleQuery {
         } else {
             results = try session.execute(s.text)
         }
-        if let notice { PGBackend.errorOrNotice(notice, into: &out) }
+        if let notice, Self.sendsNotice(notice.severity, minimum: session.currentSettingValue("client_min_messages")) {
+            PGBackend.errorOrNotice(notice, into: &out)
+        }
         for r in results { try send(r, tag: tagOverride) }
         for (name, value) in session.takeReportedChanges() { PGBackend.parameterStatus(name, value, into: &out) }
         status = next
@@ -182,6 +184,15 @@ struct PGSimpleQuery {
         }
         moveRows()
         PGBackend.commandComplete(tag ?? r.commandTag, into: &out)
+    }
+
+    /// Whether a WARNING or NOTICE reaches a client with `client_min_messages = minimum`.
+    static func sendsNotice(_ severity: PGErrorFields.Severity, minimum: String?) -> Bool {
+        switch minimum ?? "notice" {
+        case "error": return false
+        case "warning": return severity == .warning
+        default: return true
+        }
     }
 
     private func checkCancel() throws {

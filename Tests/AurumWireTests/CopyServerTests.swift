@@ -183,6 +183,16 @@ struct CopyPsqlTests {
         }
     }
 
+    @Test func clientMinMessagesFiltersWarnings() async throws {
+        try await TestServer.with { s in
+            var r = try s.psql(["COMMIT"])
+            #expect(r.stderr.contains("WARNING:  there is no transaction in progress"), "\(r.stderr)")
+            r = try s.psql(["SET client_min_messages = error", "COMMIT", "SHOW client_min_messages"])
+            #expect(r.stderr.isEmpty, "\(r.stderr)")
+            #expect(r.lines == ["error"])
+        }
+    }
+
     @Test func showAllHasPostgreSQLsShape() async throws {
         try await TestServer.with { s in
             let r = try s.psql(["SET application_name = 'shown'", "SHOW ALL"])
