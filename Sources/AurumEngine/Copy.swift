@@ -493,6 +493,11 @@ struct CopyOutFormatter {
     }
 
     private mutating func appendText() {
+        let d = s.delimiter
+        if !value.contains(where: { $0 == 0x5C || $0 == d || $0 < 0x0E }) {
+            line.append(contentsOf: value)
+            return
+        }
         for b in value {
             switch b {
             case 0x5C: line.append(0x5C); line.append(0x5C)
