@@ -370,6 +370,34 @@ struct CopyRawProtocolTests {
         }
     }
 
+    @Test func cancelRequestStopsACopyOut() async throws {
+        try await TestServer.with { s in
+            let c = try RawClient(port: s.server.port)
+            let key = try #require(c.startup())
+            c.send(RawClient.query("COPY (SELECT number FROM numbers(3000000)) TO STDOUT"))
+            #expect(c.readMessage()?.type == "H")
+            #expect(c.readMessage()?.type == "d")
+            // stop reading: the server waits for the socket (backpressure), then gets cancelled
+            try await Task.sleep(for: .milliseconds(300))
+            let canceller = try RawClient(port: s.server.port)
+            canceller.send(RawClient.int32(16) + RawClient.int32(80_877_102) + RawClient.int32(key.0) + RawClient.int32(key.1))
+            _ = canceller.read(1)
+            var rows = 1
+            var error: [Character: String]?
+            var types: [Character] = []
+            while let m = c.readMessage() {
+                if m.type == "d" { rows += 1 } else { types.append(m.type) }
+                if m.type == "E" { error = RawClient.fields(m.body) }
+                if m.type == "Z" { break }
+            }
+            #expect(error?["C"] == "57014")
+            #expect(types == ["E", "Z"], "no CopyDone after an error")
+            #expect(rows < 3_000_000)
+            c.send(RawClient.query("SELECT 1"))
+            #expect(c.readUntilReady().map(\.type) == ["T", "D", "C", "Z"])
+        }
+    }
+
     @Test func parameterStatusFollowsSetAndReset() async throws {
         try await TestServer.with { s in
             let c = try RawClient(port: s.server.port)
