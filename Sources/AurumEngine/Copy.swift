@@ -300,8 +300,22 @@ public final class CopyIn {
                 continue
             }
             let bytes = field(k)
+            let t = types[k]
+            // Fast paths that give what Value.cast gives: plain in-range integers and text
+            // for String columns. Everything else (and every error) goes through the cast.
+            if t.isInteger, let v = Self.plainInteger(bytes) {
+                let (lo, hi) = Value.intRange(t)
+                if v >= lo && v <= hi {
+                    builders[k].append(t.isUnsignedInteger ? .uint(UInt64(v)) : .int(Int64(v)))
+                    continue
+                }
+            }
             let value: Value
             if let text = String(validating: bytes, as: UTF8.self) {
+                if t.base == .string {
+                    builders[k].append(.string(text))
+                    continue
+                }
                 value = .string(text)
             } else {
                 throw context(AurumError(.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\""), p, r, column: k)
@@ -314,6 +328,25 @@ public final class CopyIn {
         }
         rows += 1
         if builders.first.map({ $0.count >= flushRows }) ?? false { try flush() }
+    }
+
+    /// An optional sign and 1 to 19 ASCII digits, nothing else.
+    static func plainInteger(_ b: ArraySlice<UInt8>) -> Int128? {
+        var i = b.startIndex
+        var negative = false
+        if i < b.endIndex && (b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+")) {
+            negative = b[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        guard i < b.endIndex, b.endIndex - i <= 19 else { return nil }
+        var v: UInt64 = 0
+        while i < b.endIndex {
+            let d = b[i] &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            v = v &* 10 &+ UInt64(d)
+            i += 1
+        }
+        return negative ? -Int128(v) : Int128(v)
     }
 
     private func field(_ k: Int) -> ArraySlice<UInt8> {

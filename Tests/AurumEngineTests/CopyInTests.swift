@@ -154,6 +154,20 @@ struct CopyInTests {
         #expect(try f.rows("SELECT count(*) FROM t") == ["0"])
     }
 
+    @Test func integerFastPathMatchesTheCast() throws {
+        let f = try EngineFixture()
+        try f.run("CREATE TABLE t (a Int64, b UInt8, c Int16) ENGINE = MergeTree ORDER BY a")
+        let data = "-9223372036854775808\t255\t-32768\n9223372036854775807\t+0\t 12 \n7\t1e2\t3.9\n"
+        #expect(try f.copy("COPY t FROM STDIN", data) == 3)
+        #expect(try f.rows("SELECT a, b, c FROM t ORDER BY a") == ["-9223372036854775808|255|-32768", "7|100|3", "9223372036854775807|0|12"])
+        #expect(CopyIn.plainInteger(ArraySlice(Array("9999999999999999999".utf8))) == Int128(9_999_999_999_999_999_999 as UInt64))
+        #expect(CopyIn.plainInteger(ArraySlice(Array("-".utf8))) == nil)
+        #expect(CopyIn.plainInteger(ArraySlice(Array("12a".utf8))) == nil)
+        #expect(f.copyError("COPY t FROM STDIN", "9223372036854775808\t1\t1\n")?.code == .numericValueOutOfRange)
+        #expect(f.copyError("COPY t FROM STDIN", "1\t-1\t1\n")?.code == .numericValueOutOfRange)
+        #expect(f.copyError("COPY t FROM STDIN", "1\t1\t99999999999999999999\n")?.code == .numericValueOutOfRange)
+    }
+
     @Test func badOptionsAreRefused() throws {
         let f = try EngineFixture()
         try f.run("CREATE TABLE t (a Int32) ENGINE = MergeTree ORDER BY a")
