@@ -120,17 +120,12 @@ public final class CopyIn {
     private var builders: [ColumnBuilder]
     private var pending: [UInt8] = []
     private var scanPos = 0
-    private var inQuote = false
+    private var tok: DelimitedTokenizer
     private var line = 0
     private var endSeen = false
     private var finished = false
     private var prepared: [MergeTreeTable.PreparedInsert] = []
     private var rows = 0
-    // per-record scratch
-    private var fieldBytes: [UInt8] = []
-    private var fieldEnds: [Int] = []
-    private var fieldRaw: [Range<Int>] = []
-    private var fieldQuoted: [Bool] = []
 
     init(session: Session, statement c: CopyStatement, ctx: QueryContext?) throws {
         guard case .table(let name, let cols) = c.source, c.isFrom else {
@@ -157,6 +152,7 @@ public final class CopyIn {
         names = targets.map { def.columns[$0].name }
         types = targets.map { def.columns[$0].type }
         s = try CopySettings(c.options, columns: names, isFrom: true)
+        tok = DelimitedTokenizer(csv: s.csv, delimiter: s.delimiter, quote: s.quote, escape: s.escape)
         builders = types.map { ColumnBuilder(type: $0.nullable, capacity: 1024) }
     }
 
@@ -209,40 +205,12 @@ public final class CopyIn {
         var start = 0
         var i = scanPos
         let n = pending.count
-        let backslash = UInt8(ascii: "\\"), newline: UInt8 = 0x0A
         try pending.withUnsafeBufferPointer { p in
-            while i < n && !endSeen {
-                let c = p[i]
-                if !s.csv {
-                    if c == backslash {
-                        if i + 1 >= n { break }
-                        i += 2
-                        continue
-                    }
-                    if c == newline {
-                        try record(p, start..<i)
-                        start = i + 1
-                    }
-                    i += 1
-                } else if inQuote {
-                    if c == s.escape && s.escape != s.quote {
-                        if i + 1 >= n { break }
-                        if p[i + 1] == s.quote || p[i + 1] == s.escape { i += 2; continue }
-                    }
-                    if c == s.quote { inQuote = false }
-                    i += 1
-                } else {
-                    if c == s.quote {
-                        inQuote = true
-                    } else if c == newline {
-                        try record(p, start..<i)
-                        start = i + 1
-                    }
-                    i += 1
-                }
+            while !endSeen, let r = tok.nextRecord(p, start: &start, position: &i) {
+                try record(p, r)
             }
             if final && !endSeen && start < n {
-                if s.csv && inQuote {
+                if tok.inQuote {
                     line += 1
                     throw context(AurumError(.badCopyFileFormat, "unterminated CSV quoted field"), p, start..<n, column: nil)
                 }
@@ -269,11 +237,13 @@ public final class CopyIn {
             endSeen = true
             return
         }
-        try split(p, r)
+        guard tok.split(p, r) else {
+            throw context(AurumError(.badCopyFileFormat, "unterminated CSV quoted field"), p, r, column: nil)
+        }
         if line == 1 && s.header != .none {
             if s.header == .match {
-                guard fieldEnds.count == names.count else {
-                    throw context(AurumError(.badCopyFileFormat, "wrong number of fields in header line: got \(fieldEnds.count), expected \(names.count)"), p, r, column: nil)
+                guard tok.fieldCount == names.count else {
+                    throw context(AurumError(.badCopyFileFormat, "wrong number of fields in header line: got \(tok.fieldCount), expected \(names.count)"), p, r, column: nil)
                 }
                 for k in names.indices {
                     let got = String(decoding: field(k), as: UTF8.self)
@@ -284,10 +254,10 @@ public final class CopyIn {
             }
             return
         }
-        if fieldEnds.count < names.count {
-            throw context(AurumError(.badCopyFileFormat, "missing data for column \"\(names[fieldEnds.count])\""), p, r, column: nil)
+        if tok.fieldCount < names.count {
+            throw context(AurumError(.badCopyFileFormat, "missing data for column \"\(names[tok.fieldCount])\""), p, r, column: nil)
         }
-        if fieldEnds.count > names.count {
+        if tok.fieldCount > names.count {
             throw context(AurumError(.badCopyFileFormat, "extra data after last expected column"), p, r, column: nil)
         }
         for k in names.indices {
@@ -349,16 +319,14 @@ public final class CopyIn {
         return negative ? -Int128(v) : Int128(v)
     }
 
-    private func field(_ k: Int) -> ArraySlice<UInt8> {
-        fieldBytes[(k == 0 ? 0 : fieldEnds[k - 1])..<fieldEnds[k]]
-    }
+    private func field(_ k: Int) -> ArraySlice<UInt8> { tok.field(k) }
 
     private func isNull(_ k: Int, _ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        let raw = fieldRaw[k]
+        let raw = tok.fieldRaw[k]
         let matches = raw.count == s.null.count && zip(p[raw], s.null).allSatisfy { $0 == $1 }
         if !s.csv { return matches }
         let k2 = k < s.forceNull.count ? k : -1
-        if fieldQuoted[k] {
+        if tok.fieldQuoted[k] {
             // A quoted field is a value, unless FORCE_NULL names the column and its content
             // is the null string.
             return k2 >= 0 && s.forceNull[k2] && field(k).elementsEqual(s.null)
@@ -367,102 +335,12 @@ public final class CopyIn {
         return matches
     }
 
-    /// Splits a record into fields: decoded bytes in `fieldBytes` (ends in `fieldEnds`), the
-    /// raw text range of each (for the null-string match) and whether it was quoted.
-    private func split(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) throws {
-        fieldBytes.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
-        fieldRaw.removeAll(keepingCapacity: true)
-        fieldQuoted.removeAll(keepingCapacity: true)
-        var i = r.lowerBound
-        let end = r.upperBound
-        var fieldStart = i
-        if s.csv {
-            var quoted = false, inQ = false
-            while true {
-                if i >= end {
-                    if inQ { throw context(AurumError(.badCopyFileFormat, "unterminated CSV quoted field"), p, r, column: nil) }
-                    fieldEnds.append(fieldBytes.count); fieldRaw.append(fieldStart..<i); fieldQuoted.append(quoted)
-                    break
-                }
-                let c = p[i]
-                if inQ {
-                    if c == s.escape && i + 1 < end && (p[i + 1] == s.quote || p[i + 1] == s.escape) && (s.escape != s.quote || p[i + 1] == s.quote) {
-                        fieldBytes.append(p[i + 1]); i += 2; continue
-                    }
-                    if c == s.quote { inQ = false; i += 1; continue }
-                    fieldBytes.append(c); i += 1
-                } else if c == s.delimiter {
-                    fieldEnds.append(fieldBytes.count); fieldRaw.append(fieldStart..<i); fieldQuoted.append(quoted)
-                    quoted = false
-                    i += 1
-                    fieldStart = i
-                } else if c == s.quote {
-                    inQ = true; quoted = true; i += 1
-                } else {
-                    fieldBytes.append(c); i += 1
-                }
-            }
-            return
-        }
-        while true {
-            if i >= end {
-                fieldEnds.append(fieldBytes.count); fieldRaw.append(fieldStart..<i); fieldQuoted.append(false)
-                break
-            }
-            let c = p[i]
-            if c == s.delimiter {
-                fieldEnds.append(fieldBytes.count); fieldRaw.append(fieldStart..<i); fieldQuoted.append(false)
-                i += 1
-                fieldStart = i
-                continue
-            }
-            if c != UInt8(ascii: "\\") || i + 1 >= end {
-                fieldBytes.append(c); i += 1
-                continue
-            }
-            let e = p[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "b"): fieldBytes.append(0x08)
-            case UInt8(ascii: "f"): fieldBytes.append(0x0C)
-            case UInt8(ascii: "n"): fieldBytes.append(0x0A)
-            case UInt8(ascii: "r"): fieldBytes.append(0x0D)
-            case UInt8(ascii: "t"): fieldBytes.append(0x09)
-            case UInt8(ascii: "v"): fieldBytes.append(0x0B)
-            case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                var v = Int(e - UInt8(ascii: "0"))
-                var digits = 1
-                while digits < 3, i < end, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(p[i]) {
-                    v = v * 8 + Int(p[i] - UInt8(ascii: "0")); i += 1; digits += 1
-                }
-                fieldBytes.append(UInt8(truncatingIfNeeded: v))
-            case UInt8(ascii: "x") where i < end && Self.hex(p[i]) != nil:
-                var v = Self.hex(p[i])!
-                i += 1
-                if i < end, let h = Self.hex(p[i]) { v = v * 16 + h; i += 1 }
-                fieldBytes.append(UInt8(v))
-            default:
-                fieldBytes.append(e)
-            }
-        }
-    }
-
-    private static func hex(_ c: UInt8) -> Int? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(c - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a")) + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - UInt8(ascii: "A")) + 10
-        default: return nil
-        }
-    }
-
     /// Adds PostgreSQL's COPY context to an error: `COPY t, line N, column c: "value"` (or the
     /// whole line when no column is known).
     private func context(_ error: AurumError, _ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, column: Int?) -> AurumError {
         var e = error
         func clip(_ s: String) -> String { s.count > 100 ? String(s.prefix(100)) + "..." : s }
-        if let k = column, k < fieldEnds.count {
+        if let k = column, k < tok.fieldCount {
             let text = isNull(k, p) ? nil : String(decoding: field(k), as: UTF8.self)
             e.context = "COPY \(entry.name), line \(line), column \(names[k]): " + (text.map { "\"\(clip($0))\"" } ?? "null input")
         } else {
