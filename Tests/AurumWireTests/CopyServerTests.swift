@@ -318,6 +318,29 @@ struct CopyRawProtocolTests {
         }
     }
 
+    @Test func statementTimeoutStopsACopyInWaitingForData() async throws {
+        try await TestServer.with { s in
+            let c = try RawClient(port: s.server.port)
+            _ = try #require(c.startup())
+            c.send(RawClient.query("CREATE TABLE t (a Int32) ENGINE = MergeTree ORDER BY a; SET statement_timeout = 300"))
+            _ = c.readUntilReady()
+            c.send(RawClient.query("COPY t FROM STDIN"))
+            #expect(c.readMessage()?.type == "G")
+            c.send(RawClient.copyData("1\n"))
+            // then nothing: the timeout ends the COPY
+            let m = c.readUntilReady()
+            #expect(m.map(\.type) == ["E", "Z"])
+            let f = m.first.map { RawClient.fields($0.body) }
+            #expect(f?["C"] == "57014")
+            #expect(f?["M"] == "canceling statement due to statement timeout")
+            c.send(RawClient.copyDone)
+            c.send(RawClient.query("SELECT count(*) FROM t"))
+            let rows = c.readUntilReady()
+            #expect(rows.map(\.type) == ["T", "D", "C", "Z"])
+            #expect(rows[1].body.suffix(1) == [UInt8(ascii: "0")])
+        }
+    }
+
     @Test func largeCopyInWithBackpressure() async throws {
         try await TestServer.with { s in
             let c = try RawClient(port: s.server.port)
