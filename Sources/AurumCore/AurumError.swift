@@ -18,6 +18,8 @@ public struct AurumError: Error, Sendable, CustomStringConvertible, Equatable {
     public var position: Int?
     /// The statement text this error refers to, if known.
     public var sql: String?
+    /// Where the error happened, as PostgreSQL's CONTEXT (e.g. `COPY t, line 3, column b: "x"`).
+    public var context: String?
 
     public init(
         _ code: SQLState, _ message: String, kind: Kind? = nil,
@@ -49,6 +51,7 @@ public struct AurumError: Error, Sendable, CustomStringConvertible, Equatable {
         if let position { s += " (at position \(position))" }
         if let detail { s += "\nDETAIL: \(detail)" }
         if let hint { s += "\nHINT: \(hint)" }
+        if let context { s += "\nCONTEXT: \(context)" }
         return s
     }
 

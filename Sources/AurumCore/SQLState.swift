@@ -61,6 +61,8 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     // Class 53 — insufficient resources
     public static let diskFull: SQLState = "53100"
     public static let outOfMemory: SQLState = "53200"
+    // Class 55 — object not in prerequisite state
+    public static let objectNotInPrerequisiteState: SQLState = "55000"
     // Class 57 — operator intervention
     public static let queryCanceled: SQLState = "57014"
     // Class 58 — system error

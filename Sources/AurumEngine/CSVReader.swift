@@ -3,8 +3,9 @@ import AurumStorage
 import Foundation
 
 /// RFC 4180 CSV and TSV reading for `INSERT ... FROM INFILE` (the parallel loaders of
-/// AurumIngest come later). Fields are parsed into the target column types; `\N` and an
-/// unquoted empty field are NULL for nullable columns (an empty field is the default otherwise).
+/// AurumIngest come later); records and fields are split by `DelimitedTokenizer`, as for
+/// COPY. Fields are parsed into the target column types; `\N` and an unquoted empty field
+/// are NULL for nullable columns (an empty field is the default otherwise).
 /// With a `...WithNames` format and `names` given, the header's names are matched to `names`
 /// (ClickHouse's `input_format_with_names_use_header = 1`): the result's columns are in the file's
 /// order, and `order` gives, for each of them, its index in `names`/`types`.
@@ -27,60 +28,26 @@ enum CSVReader {
         var blocks: [Block] = []
         var line = 1
         var rowIndex = 0
-        var i = 0
         let n = bytes.count
-        var fields: [(String, Bool)] = []   // text, quoted
+        var fields: [(String, Bool)] = []   // text, quoted (`\N` unquoted: NULL)
+        var tok = DelimitedTokenizer(csv: !tsv, delimiter: tsv ? 0x09 : 0x2C)
         func flushBlock() {
             let cols = builders.enumerated().map { k, b -> Column in var c = b.finish(); c.type = c.validity != nil ? types[k].nullable : types[k]; return c }
             if let first = cols.first, first.count > 0 { blocks.append(Block(columns: cols, count: first.count)) }
             builders = types.map { ColumnBuilder(type: $0.nullable, capacity: 1024) }
         }
-        while i < n {
-            fields.removeAll(keepingCapacity: true)
+        /// One record (lines end with LF or CRLF; CSV quoted fields may hold newlines).
+        func record(_ p: UnsafeBufferPointer<UInt8>, _ whole: Range<Int>) throws {
+            var r = whole
+            if r.count > 0 && p[r.upperBound - 1] == 0x0D { r = r.lowerBound..<(r.upperBound - 1) }
             let rowLine = line
-            // parse one record
-            while true {
-                var field = [UInt8]()
-                var quoted = false
-                if !tsv && i < n && bytes[i] == 0x22 {
-                    quoted = true
-                    i += 1
-                    while true {
-                        guard i < n else { throw AurumError(.badCopyFileFormat, "\(path):\(rowLine): unterminated quoted field") }
-                        let c = bytes[i]
-                        if c == 0x22 {
-                            if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                            i += 1
-                            break
-                        }
-                        if c == 0x0A { line += 1 }
-                        field.append(c); i += 1
-                    }
-                    if i < n && bytes[i] != 0x2C && bytes[i] != 0x0A && bytes[i] != 0x0D {
-                        throw AurumError(.badCopyFileFormat, "\(path):\(rowLine): unexpected character after closing quote")
-                    }
-                } else {
-                    let sep: UInt8 = tsv ? 0x09 : 0x2C
-                    while i < n && bytes[i] != sep && bytes[i] != 0x0A && !(bytes[i] == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) {
-                        if tsv && bytes[i] == 0x5C && i + 1 < n {
-                            let e = bytes[i + 1]
-                            switch e {
-                            case 0x74: field.append(0x09)
-                            case 0x6E: field.append(0x0A)
-                            case 0x5C: field.append(0x5C)
-                            case 0x4E: field.append(contentsOf: [0x5C, 0x4E])
-                            default: field.append(e)
-                            }
-                            i += 2; continue
-                        }
-                        field.append(bytes[i]); i += 1
-                    }
-                }
-                fields.append((String(decoding: field, as: UTF8.self), quoted))
-                if i < n && (bytes[i] == (tsv ? 0x09 : 0x2C)) { i += 1; continue }
-                if i < n && bytes[i] == 0x0D { i += 1 }
-                if i < n && bytes[i] == 0x0A { i += 1; line += 1 }
-                break
+            line += 1
+            guard tok.split(p, r) else { throw AurumError(.badCopyFileFormat, "\(path):\(rowLine): unterminated quoted field") }
+            fields.removeAll(keepingCapacity: true)
+            for k in 0..<tok.fieldCount {
+                let raw = tok.fieldRaw[k]
+                let nullMarker = raw.count == 2 && p[raw.lowerBound] == 0x5C && p[raw.lowerBound + 1] == UInt8(ascii: "N")
+                fields.append((nullMarker ? "\\N" : String(decoding: tok.field(k), as: UTF8.self), tok.fieldQuoted[k]))
             }
             if rowIndex == 0 && header {
                 rowIndex += 1
@@ -99,10 +66,10 @@ enum CSVReader {
                     types = order.map { all[$0] }
                     builders = types.map { ColumnBuilder(type: $0.nullable, capacity: 1024) }
                 }
-                continue
+                return
             }
             rowIndex += 1
-            if fields.count == 1 && fields[0].0.isEmpty && !fields[0].1 && types.count != 1 { continue }  // blank line
+            if fields.count == 1 && fields[0].0.isEmpty && !fields[0].1 && types.count != 1 { return }  // blank line
             guard fields.count == types.count else {
                 throw AurumError(.badCopyFileFormat, "\(path):\(rowLine): expected \(types.count) fields, got \(fields.count)")
             }
@@ -118,6 +85,14 @@ enum CSVReader {
                 }
             }
             if builders[0].count >= 65536 { flushBlock() }
+        }
+        try bytes.withUnsafeBufferPointer { p in
+            var start = 0, position = 0
+            while let r = tok.nextRecord(p, start: &start, position: &position) { try record(p, r) }
+            if start < n {
+                if tok.inQuote { throw AurumError(.badCopyFileFormat, "\(path):\(line): unterminated quoted field") }
+                try record(p, start..<n)
+            }
         }
         flushBlock()
         return (blocks, order)

@@ -63,6 +63,14 @@ struct InsertExecutor {
     /// Converts `blocks` (columns matching `columns` = target column indices), computes the
     /// hidden sorting-key columns, and inserts them.
     func insertBlocks(_ blocks: [Block], into entry: TableEntry, columns: [Int]) throws -> Int {
+        let (batches, total) = try storageBatches(blocks, for: entry, columns: columns)
+        if !batches.isEmpty { try entry.storage.insert(batches) }
+        return total
+    }
+
+    /// The storage batches of an insert of `blocks` (see `insertBlocks`): converted to the
+    /// table's types, defaults filled, hidden key columns computed, split by partition.
+    func storageBatches(_ blocks: [Block], for entry: TableEntry, columns: [Int]) throws -> ([PartitionedBlock], Int) {
         let def = entry.definition
         var batches: [PartitionedBlock] = []
         var total = 0
@@ -163,8 +171,7 @@ struct InsertExecutor {
             if pendingRows >= 1 << 20 { try flush() }
         }
         try flush()
-        if !batches.isEmpty { try entry.storage.insert(batches) }
-        return total
+        return (batches, total)
     }
 }
 

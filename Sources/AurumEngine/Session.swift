@@ -29,15 +29,44 @@ public final class Session: @unchecked Sendable, SessionContext {
     var preparedStatements: [String: PreparedStatement] = [:]
     var cursors: [String: ResultCursor] = [:]
     var catalog: Catalog { engine.catalog }
+    /// Whether a transaction block (BEGIN ... COMMIT/ROLLBACK) is open: SET LOCAL values
+    /// last until it ends.
+    private var inTransaction = false
+    /// Values to restore at the end of the transaction block (nil: was not set).
+    private var localSaved: [String: String?] = [:]
+    /// Reported settings (ParameterStatus) changed since `takeReportedChanges()`.
+    private var reportedChanged: [String] = []
+    /// The values last reported to the client (only changes are reported again).
+    private var lastReported: [String: String] = [:]
+    /// What RESET goes back to besides the built-in defaults: the settings the connection
+    /// started with (see `adoptSettingsAsDefaults`).
+    private var sessionDefaults: [String: String] = [:]
+    /// The COPY data channel of the statement being executed, if any.
+    private var copyIO: CopyIO?
+    /// Called (from any thread) when the running statement is cancelled or times out.
+    private let wakeHook = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(engine: Engine) { self.engine = engine }
+
+    /// Fires statement timeouts. A serial queue of its own (overcommitting): the global
+    /// queues can be saturated by the query workers themselves (concurrentPerform).
+    static let timeoutQueue = DispatchQueue(label: "aurum.statement-timeout")
 
     static func nowSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     /// Parses and runs `sql` (one or more `;`-separated statements). Stops at the first error.
-    public func execute(_ sql: String, parameters: [Value] = []) throws -> [StatementResult] {
+    ///
+    /// `copy` is the client's data channel for `COPY ... FROM STDIN / TO STDOUT`; without it,
+    /// COPY fails with 0A000.
+    public func execute(_ sql: String, parameters: [Value] = [], copy: CopyIO? = nil) throws -> [StatementResult] {
         lock.lock()
         defer { lock.unlock() }
+        copyIO = copy
+        wakeHook.withLock { $0 = copy.map { io in { @Sendable in io.wake() } } }
+        defer {
+            copyIO = nil
+            wakeHook.withLock { $0 = nil }
+        }
         let stmts: [ParsedStatement]
         do { stmts = try Parser.parse(sql) } catch var e as AurumError { e.sql = sql; throw e }
         var out: [StatementResult] = []
@@ -55,6 +84,109 @@ public final class Session: @unchecked Sendable, SessionContext {
     /// Cancels the running statement, if any.
     public func cancel() {
         current.withLock { $0?.cancelled.store(true, ordering: .relaxed) }
+        wakeHook.withLock { $0 }?()
+    }
+
+    /// The running statement's context.
+    var currentContext: QueryContext? { current.withLock { $0 } }
+
+    /// `statement_timeout` in milliseconds (0: none).
+    var statementTimeout: Int {
+        guard let v = settings["statement_timeout"] else { return 0 }
+        return (try? Settings.milliseconds("statement_timeout", v)) ?? 0
+    }
+
+    /// The reported settings (ParameterStatus) changed by SET/RESET since the last call,
+    /// with their current values, by their PostgreSQL names (`DateStyle`, `TimeZone`, ...).
+    public func takeReportedChanges() -> [(name: String, value: String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        var seen = Set<String>()
+        var out: [(name: String, value: String)] = []
+        for l in reportedChanged where seen.insert(l).inserted {
+            guard let d = Settings.definitions[l] else { continue }
+            let v = settingValue(l) ?? d.defaultValue
+            if lastReported[l] != v {
+                out.append((d.name, v))
+                lastReported[l] = v
+            }
+        }
+        reportedChanged = []
+        return out
+    }
+
+    /// Every reported setting with its current value (sent after authentication).
+    public func reportedSettings() -> [(name: String, value: String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        reportedChanged = []
+        return Settings.definitions.values.filter(\.reported).sorted { $0.name < $1.name }.map { d in
+            let v = settingValue(d.name.lowercased()) ?? d.defaultValue
+            lastReported[d.name.lowercased()] = v
+            return (d.name, v)
+        }
+    }
+
+    /// Makes the current settings (those a connection's startup parameters set) what RESET
+    /// returns to, as PostgreSQL does.
+    public func adoptSettingsAsDefaults() {
+        lock.lock()
+        defer { lock.unlock() }
+        sessionDefaults = settings
+    }
+
+    /// The current value of a setting as SHOW gives it (any case; nil when unknown and never
+    /// set). Not for use while a statement of this session runs (it takes the session lock):
+    /// code inside a statement calls `settingValue(_:)`.
+    public func currentSettingValue(_ name: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return settingValue(name.lowercased())
+    }
+
+    /// The current value of a setting (lowercased name), nil when unknown and never set.
+    func settingValue(_ l: String) -> String? {
+        switch l {
+        case "transaction_isolation":
+            return settings[l] ?? settings["default_transaction_isolation"] ?? "read committed"
+        case "transaction_read_only":
+            return settings[l] ?? settings["default_transaction_read_only"] ?? "off"
+        case "session_authorization":
+            return user
+        default:
+            return settings[l] ?? Settings.definitions[l]?.defaultValue
+        }
+    }
+
+    /// SET: checks and normalises known settings; others are stored as given.
+    private func assign(_ name: String, _ value: String) throws {
+        let l = name.lowercased()
+        guard let d = Settings.definitions[l] else {
+            settings[l] = value
+            return
+        }
+        if d.readOnly {
+            throw AurumError(SQLState("55P02"), "parameter \"\(d.name)\" cannot be changed")
+        }
+        settings[l] = try d.normalize(value)
+        if d.reported { reportedChanged.append(l) }
+    }
+
+    private func resetSetting(_ l: String) {
+        let before = settings[l]
+        settings[l] = sessionDefaults[l]
+        if before != settings[l], Settings.definitions[l]?.reported == true { reportedChanged.append(l) }
+    }
+
+    /// The end of a transaction block: SET LOCAL values go back.
+    private func endTransaction() {
+        inTransaction = false
+        for (l, v) in localSaved {
+            let before = settings[l]
+            settings[l] = v
+            if before != v, Settings.definitions[l]?.reported == true { reportedChanged.append(l) }
+        }
+        localSaved = [:]
     }
 
     var memoryLimit: Int {
@@ -105,8 +237,21 @@ public final class Session: @unchecked Sendable, SessionContext {
 
     /// `executeStatement` without the statistics.
     private func executeStatementUncounted(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
-        _ = makeContext()
+        let ctx = makeContext()
         defer { current.withLock { $0 = nil } }
+        let timeout = statementTimeout
+        var timer: DispatchWorkItem?
+        if timeout > 0 {
+            let hook = wakeHook.withLock { $0 }
+            let item = DispatchWorkItem {
+                ctx.timedOut.store(true, ordering: .relaxed)
+                ctx.cancelled.store(true, ordering: .relaxed)
+                hook?()
+            }
+            Session.timeoutQueue.asyncAfter(deadline: .now() + .milliseconds(timeout), execute: item)
+            timer = item
+        }
+        defer { timer?.cancel() }
         switch stmt {
         case .query(let q):
             return try runQuery(q, parameters: parameters)
@@ -209,20 +354,42 @@ public final class Session: @unchecked Sendable, SessionContext {
                     .first { $0 != "$user" && $0 != "public" && $0 != "pg_catalog" }
                 if let f = first, catalog.databaseExists(f) { currentDatabase = f }
             }
-            settings[l] = value
+            try assign(l, value)
+            return .empty(tag: "SET")
+        case .setLocal(let name, let value):
+            // Outside a transaction block SET LOCAL has no effect (PostgreSQL warns).
+            guard inTransaction else { return .empty(tag: "SET") }
+            let l = name.lowercased()
+            let old = settings[l]
+            try assign(l, value)
+            if localSaved[l] == nil { localSaved[l] = .some(old) }
             return .empty(tag: "SET")
         case .reset(let name):
-            if let name { settings.removeValue(forKey: name.lowercased()) } else { settings.removeAll() }
+            if let name {
+                let l = name.lowercased()
+                if let d = Settings.definitions[l], d.readOnly {
+                    throw AurumError(SQLState("55P02"), "parameter \"\(d.name)\" cannot be changed")
+                }
+                resetSetting(l)
+            } else {
+                for k in Set(settings.keys).union(sessionDefaults.keys) { resetSetting(k) }
+            }
             return .empty(tag: "RESET")
-        case .begin: return .empty(tag: "BEGIN")
+        case .begin:
+            inTransaction = true
+            return .empty(tag: "BEGIN")
         case .commit:
             closeTransactionCursors()
+            endTransaction()
             return .empty(tag: "COMMIT")
         case .rollback:
             closeTransactionCursors()
+            endTransaction()
             return .empty(tag: "ROLLBACK")
         case .declareCursor, .fetch, .closeCursor, .discard, .deallocate, .prepare, .execute:
             return try executeSessionStatement(stmt, parameters: parameters)
+        case .copy(let c):
+            return try runCopy(c, io: copyIO)
         }
     }
 
@@ -263,23 +430,23 @@ public final class Session: @unchecked Sendable, SessionContext {
             return textResult("statement", [e.definition.createSQL(database: e.database, name: e.name, uuid: nil)], tag: "SHOW")
         case .setting(let name):
             let l = name.lowercased()
-            let v = settings[l] ?? Session.defaultSettings[l] ?? ""
-            return textResult(name, [v], tag: "SHOW")
+            guard let v = settingValue(l) else {
+                throw AurumError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"")
+            }
+            return textResult(Settings.definitions[l]?.name ?? l, [v], tag: "SHOW")
         case .all:
             var b = ResultBuilder(["name", "setting", "description"])
-            var all = Session.defaultSettings
-            for (k, v) in settings { all[k] = v }
-            for k in all.keys.sorted() { b.add([.string(k), .string(all[k]!), .string("")]) }
+            var names = Set(Settings.definitions.keys)
+            for k in settings.keys { names.insert(k) }
+            let rows = names.map { l in (Settings.definitions[l]?.name ?? l, l) }.sorted { $0.0.lowercased() < $1.0.lowercased() }
+            for (display, l) in rows {
+                b.add([.string(display), .string(settingValue(l) ?? ""), .string(Settings.definitions[l]?.description ?? "")])
+            }
             return b.result(tag: "SHOW")
         }
     }
 
-    static let defaultSettings: [String: String] = [
-        "server_version": "15.0", "server_encoding": "UTF8", "client_encoding": "UTF8", "datestyle": "ISO, MDY",
-        "timezone": "UTC", "transaction_isolation": "read committed", "standard_conforming_strings": "on",
-        "integer_datetimes": "on", "extra_float_digits": "1", "search_path": "\"$user\", public",
-        "max_memory_usage": String(4 << 30), "application_name": "",
-    ]
+    static var defaultSettings: [String: String] { Settings.definitions.mapValues(\.defaultValue) }
 }
 
 /// Builds small text/scalar results row by row.

@@ -381,6 +381,49 @@ public enum ShowKind: Sendable, Equatable {
     case all
 }
 
+/// `COPY` data format.
+public enum CopyFormat: String, Sendable, Equatable {
+    case text, csv, binary
+}
+
+/// `HEADER` option of COPY: absent/false, true, or `MATCH` (COPY FROM checks the names).
+public enum CopyHeader: Sendable, Equatable {
+    case none, present, match
+}
+
+/// The options of a COPY statement, as written (defaults are applied by the engine).
+public struct CopyOptions: Sendable, Equatable {
+    public var format: CopyFormat = .text
+    public var header: CopyHeader = .none
+    public var delimiter: String?
+    public var null: String?
+    public var quote: String?
+    public var escape: String?
+    /// `FORCE_NOT_NULL (cols)`: a null-string match in these columns is read as a value.
+    public var forceNotNull: [String] = []
+    /// `FORCE_NULL (cols)`: a quoted null string in these columns is read as NULL.
+    public var forceNull: [String] = []
+    /// `FORCE_QUOTE (cols)` / `FORCE_QUOTE *` (nil list: every column).
+    public var forceQuote: [String]? = []
+    public var encoding: String?
+    public init() {}
+}
+
+/// `COPY t [(cols)] FROM STDIN [WITH ...]`, `COPY t [(cols)] | (query) TO STDOUT [WITH ...]`.
+public struct CopyStatement: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case table(QualifiedName, columns: [String]?)
+        case query(Query)
+    }
+    public var source: Source
+    /// true: `FROM STDIN`; false: `TO STDOUT`.
+    public var isFrom: Bool
+    public var options: CopyOptions
+    public init(source: Source, isFrom: Bool, options: CopyOptions) {
+        self.source = source; self.isFrom = isFrom; self.options = options
+    }
+}
+
 /// Top-level statements.
 public indirect enum Statement: Sendable, Equatable {
     case query(Query)
@@ -409,6 +452,8 @@ public indirect enum Statement: Sendable, Equatable {
     case use(String)
     /// `SET name = value | TO value`, `SET SESSION ...`, `SET TIME ZONE ...`; value text unquoted.
     case set(name: String, value: String)
+    /// `SET LOCAL name = value`, `SET TRANSACTION ...`: until the end of the transaction block.
+    case setLocal(name: String, value: String)
     case reset(name: String?)
     /// BEGIN / START TRANSACTION / COMMIT / END / ROLLBACK / ABORT
     case begin, commit, rollback
@@ -427,6 +472,8 @@ public indirect enum Statement: Sendable, Equatable {
     case prepare(name: String, types: [TypeName], body: Statement, text: String)
     /// `EXECUTE name [(arg, ...)]`
     case execute(name: String, arguments: [Expr])
+    /// `COPY ... FROM STDIN` / `COPY ... TO STDOUT`
+    case copy(CopyStatement)
 
     public static func == (a: Statement, b: Statement) -> Bool {
         switch (a, b) {
@@ -449,6 +496,7 @@ public indirect enum Statement: Sendable, Equatable {
         case (.describe(let x), .describe(let y)): return x == y
         case (.use(let x), .use(let y)): return x == y
         case (.set(let n1, let v1), .set(let n2, let v2)): return n1 == n2 && v1 == v2
+        case (.setLocal(let n1, let v1), .setLocal(let n2, let v2)): return n1 == n2 && v1 == v2
         case (.reset(let x), .reset(let y)): return x == y
         case (.begin, .begin), (.commit, .commit), (.rollback, .rollback): return true
         case (.declareCursor(let n1, let q1, let h1, let s1), .declareCursor(let n2, let q2, let h2, let s2)):
@@ -459,6 +507,7 @@ public indirect enum Statement: Sendable, Equatable {
         case (.prepare(let n1, let t1, let b1, let x1), .prepare(let n2, let t2, let b2, let x2)):
             return n1 == n2 && t1 == t2 && b1 == b2 && x1 == x2
         case (.execute(let n1, let a1), .execute(let n2, let a2)): return n1 == n2 && a1 == a2
+        case (.copy(let x), .copy(let y)): return x == y
         default: return false
         }
     }

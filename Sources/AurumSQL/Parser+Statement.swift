@@ -39,6 +39,7 @@ extension SQLParser {
             index += 1
             return .use(try parseName())
         case "SET": return try parseSet()
+        case "COPY": return try parseCopy()
         case "RESET":
             index += 1
             if acceptKeyword("ALL") { return .reset(name: nil) }
@@ -92,7 +93,7 @@ extension SQLParser {
                 try expectSymbol(")")
             }
             return .execute(name: name, arguments: args)
-        case "UPDATE", "MERGE", "GRANT", "REVOKE", "COPY",
+        case "UPDATE", "MERGE", "GRANT", "REVOKE",
              "LISTEN", "UNLISTEN", "NOTIFY", "VACUUM", "ANALYZE", "CALL", "DO", "COMMENT", "SAVEPOINT",
              "RELEASE", "LOCK", "ATTACH", "DETACH", "SYSTEM", "KILL", "CHECKPOINT":
             throw notSupported(t.upper, at: t)
@@ -260,33 +261,49 @@ extension SQLParser {
     /// `SET [SESSION CHARACTERISTICS AS] TRANSACTION ...`; `= DEFAULT` is a RESET.
     mutating func parseSet() throws -> Statement {
         index += 1
-        if !acceptKeyword("SESSION") { _ = acceptKeyword("LOCAL") }
+        var local = false
+        if !acceptKeyword("SESSION") { local = acceptKeyword("LOCAL") }
+        var characteristics = false
         if acceptKeywords("CHARACTERISTICS", "AS") {
             guard isKeyword("TRANSACTION") else { throw unexpected() }
+            characteristics = true
+        }
+        func make(_ name: String, _ value: String) -> Statement {
+            local ? .setLocal(name: name, value: value) : .set(name: name, value: value)
         }
         if acceptKeywords("TIME", "ZONE") {
             let value = try parseSetValue()
             if value.uppercased() == "DEFAULT" || value.uppercased() == "LOCAL" { return .reset(name: "timezone") }
-            return .set(name: "timezone", value: value)
+            return make("timezone", value)
         }
         if acceptKeyword("NAMES") {
-            return .set(name: "client_encoding", value: try parseSetValue())
+            return make("client_encoding", try parseSetValue())
         }
         if acceptKeyword("TRANSACTION") {
-            if acceptKeywords("ISOLATION", "LEVEL") {
-                var words: [String] = []
-                while peek.kind == .word && ["SERIALIZABLE", "REPEATABLE", "READ", "COMMITTED", "UNCOMMITTED"].contains(peek.upper) {
-                    words.append(advance().text.lowercased())
+            // `SET TRANSACTION` applies to the current transaction only; `SET SESSION
+            // CHARACTERISTICS AS TRANSACTION` sets the default of later ones.
+            let prefix = characteristics ? "default_" : ""
+            if !characteristics { local = true }
+            var result: Statement?
+            repeat {
+                if acceptKeywords("ISOLATION", "LEVEL") {
+                    result = make(prefix + "transaction_isolation", try parseIsolationLevel())
+                } else if acceptKeyword("READ") {
+                    if acceptKeyword("ONLY") {
+                        if result == nil { result = make(prefix + "transaction_read_only", "on") }
+                    } else {
+                        try expectKeyword("WRITE")
+                        if result == nil { result = make(prefix + "transaction_read_only", "off") }
+                    }
+                } else if acceptKeyword("NOT") {
+                    try expectKeyword("DEFERRABLE")
+                } else if acceptKeyword("DEFERRABLE") {
+                } else {
+                    throw unexpected()
                 }
-                guard !words.isEmpty else { throw unexpected() }
-                return .set(name: "transaction_isolation", value: words.joined(separator: " "))
-            }
-            if acceptKeyword("READ") {
-                if acceptKeyword("ONLY") { return .set(name: "transaction_read_only", value: "on") }
-                try expectKeyword("WRITE")
-                return .set(name: "transaction_read_only", value: "off")
-            }
-            throw unexpected()
+            } while acceptSymbol(",") || (peek.kind == .word && ["ISOLATION", "READ", "NOT", "DEFERRABLE"].contains(peek.upper))
+            guard let result else { throw unexpected() }
+            return result
         }
         let name = try parseSettingName()
         if !acceptSymbol("=") { try expectKeyword("TO") }
@@ -294,7 +311,7 @@ extension SQLParser {
             index += 1
             return .reset(name: name)
         }
-        return .set(name: name, value: try parseSetValue())
+        return make(name, try parseSetValue())
     }
 
     /// Comma-separated value items as text without quotes, joined by ", ".
@@ -317,15 +334,22 @@ extension SQLParser {
         return items.joined(separator: ", ")
     }
 
+    /// `SERIALIZABLE | REPEATABLE READ | READ COMMITTED | READ UNCOMMITTED`, lowercased.
+    mutating func parseIsolationLevel() throws -> String {
+        if acceptKeyword("SERIALIZABLE") { return "serializable" }
+        if acceptKeywords("REPEATABLE", "READ") { return "repeatable read" }
+        try expectKeyword("READ")
+        if acceptKeyword("COMMITTED") { return "read committed" }
+        try expectKeyword("UNCOMMITTED")
+        return "read uncommitted"
+    }
+
     /// Transaction modes after BEGIN / START TRANSACTION (accepted and ignored: Aurum's
     /// statements are atomic on their own).
     mutating func skipTransactionModes() throws {
         while true {
             if acceptKeywords("ISOLATION", "LEVEL") {
-                guard peek.kind == .word else { throw unexpected() }
-                while peek.kind == .word && ["SERIALIZABLE", "REPEATABLE", "READ", "COMMITTED", "UNCOMMITTED"].contains(peek.upper) {
-                    index += 1
-                }
+                _ = try parseIsolationLevel()
             } else if acceptKeyword("READ") {
                 if !acceptKeyword("ONLY") { try expectKeyword("WRITE") }
             } else if acceptKeyword("NOT") {

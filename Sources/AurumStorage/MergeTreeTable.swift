@@ -187,6 +187,29 @@ public final class MergeTreeTable: Sendable {
     /// Throws 42804 if a block does not match the schema, 58030/53100 on I/O errors, 40001 if
     /// an ALTER or TRUNCATE committed while the parts were being written (retry).
     public func insert(_ batches: [PartitionedBlock], metadata: [String: String] = [:]) throws {
+        let prepared = try prepareInsert(batches, metadata: metadata)
+        try publish([prepared])
+    }
+
+    /// Parts written by `prepareInsert` and not yet visible. Hand them to `publish` (all at
+    /// once, atomically) or `discard`; parts neither published nor discarded are removed by
+    /// the next `discard`, or by startup recovery (they are not in the manifest).
+    public final class PreparedInsert: Sendable {
+        let parts: [DataPart]
+        let created: [String]
+        let generation: Int
+        public var rowCount: Int { parts.reduce(0) { $0 + $1.rowCount } }
+        init(parts: [DataPart], created: [String], generation: Int) {
+            self.parts = parts
+            self.created = created
+            self.generation = generation
+        }
+    }
+
+    /// Writes the parts of an insert (as `insert` does) without publishing them: nothing is
+    /// visible until `publish`. Long loads (COPY) write parts as their data arrives and
+    /// publish them together at the end.
+    public func prepareInsert(_ batches: [PartitionedBlock], metadata: [String: String] = [:]) throws -> PreparedInsert {
         let (schema, codecs, generation, closed) = state.withLock { ($0.schema, $0.codecs, $0.generation, $0.closed) }
         guard !closed else { throw AurumError(.ioError, "table \"\(directory)\" is closed", kind: .io) }
         // Group by partition, keeping first-appearance order.
@@ -198,7 +221,7 @@ public final class MergeTreeTable: Sendable {
             if byPartition[b.partitionID] == nil { order.append(b.partitionID); byPartition[b.partitionID] = b.block }
             else { byPartition[b.partitionID]!.append(contentsOf: b.block) }
         }
-        guard !order.isEmpty else { return }
+        guard !order.isEmpty else { return PreparedInsert(parts: [], created: [], generation: generation) }
         let firstBlock = state.withLock { st -> Int in
             let b = st.nextBlock
             st.nextBlock += order.count
@@ -220,11 +243,8 @@ public final class MergeTreeTable: Sendable {
                 }
                 cores.append(try PartCore.open(tableDirectory: directory, name: name, io: io))
             }
-            let newParts = try cores.map { try DataPart(core: $0, schema: schema) }
-            let ok = try commit(generation: generation) { cur, _ in cur + newParts }
-            if !ok {
-                throw AurumError(SQLState("40001"), "table \"\(directory)\" was altered or truncated during the insert; retry the insert")
-            }
+            let parts = try cores.map { try DataPart(core: $0, schema: schema) }
+            return PreparedInsert(parts: parts, created: created, generation: generation)
         } catch {
             if !io.isDead {
                 for c in cores { c.obsolete.store(true, ordering: .releasing) }
@@ -232,7 +252,37 @@ public final class MergeTreeTable: Sendable {
             }
             throw error
         }
+    }
+
+    /// Makes the parts of every `prepared` insert visible in one manifest commit. On failure
+    /// (40001 when an ALTER or TRUNCATE committed after a part was written, I/O errors) none
+    /// is visible and their files are removed.
+    public func publish(_ prepared: [PreparedInsert]) throws {
+        let newParts = prepared.flatMap(\.parts)
+        guard !newParts.isEmpty else { return }
+        do {
+            let generations = Set(prepared.filter { !$0.parts.isEmpty }.map(\.generation))
+            guard generations.count == 1, let generation = generations.first else {
+                throw AurumError(SQLState("40001"), "table \"\(directory)\" was altered or truncated during the insert; retry the insert")
+            }
+            let ok = try commit(generation: generation) { cur, _ in cur + newParts }
+            if !ok {
+                throw AurumError(SQLState("40001"), "table \"\(directory)\" was altered or truncated during the insert; retry the insert")
+            }
+        } catch {
+            discard(prepared)
+            throw error
+        }
         wake.signal()
+    }
+
+    /// Removes the files of prepared, unpublished parts.
+    public func discard(_ prepared: [PreparedInsert]) {
+        guard !io.isDead else { return }
+        for p in prepared {
+            for part in p.parts { part.core.obsolete.store(true, ordering: .releasing) }
+            for path in p.created { io.removeTree(path) }
+        }
     }
 
     private func check(_ b: Block, schema: StorageSchema) throws {

@@ -47,6 +47,8 @@ final class PGConnectionHandler: ChannelInboundHandler {
     private var readPaused = false
     /// Pipelined messages queued before reading pauses (resumes at half).
     static let maxQueuedMessages = 1024
+    /// A COPY FROM STDIN is running: CopyData/CopyDone/CopyFail go to its queue.
+    private var copyIn: PGCopyInQueue?
 
     init(server: PGServerContext) {
         self.server = server
@@ -101,6 +103,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
+        if copyIn != nil && routeCopy(message, context: context) { return }
         if busy {
             queue.append(message)
             if queue.count >= Self.maxQueuedMessages && !readPaused {
@@ -176,7 +179,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(b), promise: nil)
         case .flush:
             context.flush()
-        case .copy:
+        case .copyData, .copyDone, .copyFail:
             // CopyData/CopyDone/CopyFail outside COPY are ignored, as in PostgreSQL (the
             // client may still be sending a failed COPY).
             return
@@ -393,16 +396,18 @@ final class PGConnectionHandler: ChannelInboundHandler {
         }
         session = result.session
         var b = context.channel.allocator.buffer(capacity: 512)
+        var current: [String: String] = [:]
+        for (name, value) in result.session.reportedSettings() { current[name] = value }
         let statuses: [(String, String)] = [
             ("server_version", "15.0 (Aurum \(Session.version))"),
             ("server_encoding", "UTF8"),
             ("client_encoding", "UTF8"),
-            ("DateStyle", "ISO, MDY"),
+            ("DateStyle", current["DateStyle"] ?? "ISO, MDY"),
             ("IntervalStyle", "postgres"),
             ("integer_datetimes", "on"),
             ("standard_conforming_strings", "on"),
-            ("TimeZone", "UTC"),
-            ("application_name", parameters["application_name"] ?? ""),
+            ("TimeZone", current["TimeZone"] ?? "UTC"),
+            ("application_name", current["application_name"] ?? parameters["application_name"] ?? ""),
             ("is_superuser", "on"),
             ("session_authorization", parameters["user"] ?? "aurum"),
         ]
@@ -415,6 +420,50 @@ final class PGConnectionHandler: ChannelInboundHandler {
         drainQueue(context: context)
     }
 
+    // MARK: - COPY FROM STDIN
+
+    /// The query thread started a COPY FROM STDIN: route copy messages to `queue` (also those
+    /// that arrived early), then send CopyInResponse.
+    private func copyInStarted(_ queue: PGCopyInQueue, response: ByteBuffer, context: ChannelHandlerContext) {
+        copyIn = queue
+        context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+        while copyIn != nil, let next = self.queue.first, routeCopy(next, context: context) {
+            _ = self.queue.popFirst()
+        }
+    }
+
+    /// Hands a message to the running COPY FROM STDIN. Returns false when it is not for the
+    /// COPY (the COPY ended on the query side: handle the message normally).
+    private func routeCopy(_ message: PGFrontendMessage, context: ChannelHandlerContext) -> Bool {
+        guard let q = copyIn else { return false }
+        if q.isClosed {
+            copyIn = nil
+            return false
+        }
+        switch message {
+        case .copyData(let bytes):
+            if q.push(bytes) { context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
+        case .copyDone:
+            q.finish(.done)
+            copyIn = nil
+        case .copyFail(let m):
+            q.finish(.failed(m))
+            copyIn = nil
+        case .flush, .sync:
+            // Ignored during COPY, as PostgreSQL does.
+            break
+        case .terminate:
+            q.finish(.protocolError("terminating connection during COPY from stdin"))
+            copyIn = nil
+            state = .closed
+            context.close(promise: nil)
+        default:
+            q.finish(.protocolError("unexpected message type during COPY from stdin"))
+            copyIn = nil
+        }
+        return true
+    }
+
     // MARK: - Queries
 
     private func runQuery(_ sql: String, context: ChannelHandlerContext) {
@@ -425,10 +474,25 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let extended = self.extended
+        let channel = context.channel
+        let copyHooks = PGSimpleQuery.CopyHooks(
+            startCopyIn: { queue, response in
+                eventLoop.submit {
+                    guard let ctx = bound.value.currentContext else { throw PGConnectionClosed() }
+                    bound.value.copyInStarted(queue, response: response, context: ctx)
+                }
+            },
+            setReading: { on in
+                eventLoop.execute {
+                    channel.setOption(ChannelOptions.autoRead, value: on).whenComplete { _ in }
+                    if on { channel.read() }
+                }
+            })
         server.threadPool.submit { workState in
             var newStatus: PGTransactionStatus?
             if workState == .active {
-                var q = PGSimpleQuery(session: session, connection: connection, status: status, batchBytes: batchBytes)
+                var q = PGSimpleQuery(session: session, connection: connection, status: status, batchBytes: batchBytes,
+                                      copyHooks: copyHooks)
                 do {
                     try q.run(sql)
                     newStatus = q.status
@@ -445,6 +509,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
     /// `status` is nil when the results could not be sent (the connection is gone).
     private func queryFinished(_ newStatus: PGTransactionStatus?) {
         setBusy(false)
+        copyIn = nil
         guard let context = currentContext else { return }
         guard let newStatus else {
             state = .closed
@@ -597,6 +662,7 @@ enum PGSessionSetup {
                 result.fatal = PGErrorFields(severity: .fatal, code: .internalError, message: "\(error)")
             }
         }
+        session.adoptSettingsAsDefaults()
         return result
     }
 

@@ -48,20 +48,25 @@ enum PGFrontendMessage: Equatable, Sendable {
     case close(kind: UInt8, name: String)
     /// `F`: FunctionCall (not supported).
     case functionCall
-    /// `d c f`: COPY data, done, fail (ignored outside COPY, as PostgreSQL does).
-    case copy(type: UInt8)
+    /// `d`: CopyData (ignored outside COPY, as PostgreSQL does).
+    case copyData([UInt8])
+    /// `c`: CopyDone.
+    case copyDone
+    /// `f`: CopyFail with the client's message.
+    case copyFail(String)
 
     static func == (a: PGFrontendMessage, b: PGFrontendMessage) -> Bool {
         switch (a, b) {
         case let (.startup(v1, p1), .startup(v2, p2)):
             return v1 == v2 && p1.map { $0.0 } == p2.map { $0.0 } && p1.map { $0.1 } == p2.map { $0.1 }
         case (.sslRequest, .sslRequest), (.gssEncRequest, .gssEncRequest), (.terminate, .terminate),
-             (.sync, .sync), (.flush, .flush):
+             (.sync, .sync), (.flush, .flush), (.copyDone, .copyDone):
             return true
+        case let (.copyData(x), .copyData(y)): return x == y
+        case let (.copyFail(x), .copyFail(y)): return x == y
         case let (.cancelRequest(p1, s1), .cancelRequest(p2, s2)): return p1 == p2 && s1 == s2
         case let (.password(x), .password(y)): return x == y
         case let (.query(x), .query(y)): return x == y
-        case let (.copy(x), .copy(y)): return x == y
         case let (.parse(n1, q1, t1), .parse(n2, q2, t2)): return n1 == n2 && q1 == q2 && t1 == t2
         case let (.bind(x), .bind(y)): return x == y
         case let (.describe(k1, n1), .describe(k2, n2)), let (.close(k1, n1), .close(k2, n2)): return k1 == k2 && n1 == n2
@@ -206,8 +211,12 @@ struct PGMessageDecoder: ByteToMessageDecoder {
             message = .execute(portal: portal, maxRows: maxRows)
         case UInt8(ascii: "F"):
             message = .functionCall
-        case UInt8(ascii: "d"), UInt8(ascii: "c"), UInt8(ascii: "f"):
-            message = .copy(type: type)
+        case UInt8(ascii: "d"):
+            message = .copyData(body.readBytes(length: body.readableBytes) ?? [])
+        case UInt8(ascii: "c"):
+            message = .copyDone
+        case UInt8(ascii: "f"):
+            message = .copyFail(body.readNullTerminatedString() ?? "")
         default:
             throw PGProtocolError("invalid frontend message type \(type)")
         }
@@ -264,6 +273,8 @@ struct PGErrorFields: Sendable {
     var hint: String?
     /// 1-based character position in the query string.
     var position: Int?
+    /// CONTEXT ('W'), e.g. the COPY line and column of a bad value.
+    var context: String?
 
     init(severity: Severity, code: SQLState, message: String, detail: String? = nil, hint: String? = nil, position: Int? = nil) {
         self.severity = severity
@@ -277,6 +288,7 @@ struct PGErrorFields: Sendable {
     init(_ error: AurumError, severity: Severity = .error) {
         self.init(severity: severity, code: error.code, message: error.message, detail: error.detail,
                   hint: error.hint, position: error.position)
+        self.context = error.context
     }
 }
 
@@ -401,6 +413,23 @@ enum PGBackend {
         }
     }
 
+    /// CopyInResponse ('G') / CopyOutResponse ('H'): overall text format, `columns` text columns.
+    static func copyResponse(in isIn: Bool, columns: Int, into out: inout ByteBuffer) {
+        message(UInt8(ascii: isIn ? "G" : "H"), into: &out) {
+            $0.writeInteger(UInt8(0))
+            $0.writeInteger(Int16(truncatingIfNeeded: columns))
+            for _ in 0..<columns { $0.writeInteger(Int16(0)) }
+        }
+    }
+
+    static func copyData(_ bytes: [UInt8], into out: inout ByteBuffer) {
+        message(UInt8(ascii: "d"), into: &out) { $0.writeBytes(bytes) }
+    }
+
+    static func copyDone(into out: inout ByteBuffer) {
+        message(UInt8(ascii: "c"), into: &out)
+    }
+
     static func emptyQueryResponse(into out: inout ByteBuffer) {
         message(UInt8(ascii: "I"), into: &out)
     }
@@ -420,6 +449,7 @@ enum PGBackend {
             if let d = fields.detail { field("D", d) }
             if let h = fields.hint { field("H", h) }
             if let p = fields.position { field("P", String(p)) }
+            if let w = fields.context { field("W", w) }
             buffer.writeInteger(UInt8(0))
         }
     }

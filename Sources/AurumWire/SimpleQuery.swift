@@ -40,9 +40,19 @@ struct PGSimpleQuery {
     private var writer: PGResultWriter
     /// A DISCARD ALL ran: the connection drops its portals and unnamed statement too.
     private(set) var discardedAll = false
+    let copyHooks: CopyHooks?
 
-    init(session: Session, connection: PGConnection, status: PGTransactionStatus, batchBytes: Int) {
+    /// What a COPY needs from the connection handler.
+    struct CopyHooks: Sendable {
+        /// Routes copy messages to the queue (on the event loop), then sends the response.
+        var startCopyIn: @Sendable (PGCopyInQueue, ByteBuffer) -> EventLoopFuture<Void>
+        /// Stops or resumes reading the socket (backpressure).
+        var setReading: @Sendable (Bool) -> Void
+    }
+
+    init(session: Session, connection: PGConnection, status: PGTransactionStatus, batchBytes: Int, copyHooks: CopyHooks? = nil) {
         self.session = session
+        self.copyHooks = copyHooks
         self.connection = connection
         self.status = status
         self.writer = PGResultWriter(connection: connection, batchBytes: batchBytes)
@@ -82,10 +92,29 @@ struct PGSimpleQuery {
 
     private mutating func runStatement(_ s: ParsedStatement) throws {
         let step = try PGTransactionControl.step(s.statement, text: s.text, status: status)
-        let results = try session.execute(s.text)
+        let results: [StatementResult]
+        if case .copy = s.statement, let hooks = copyHooks {
+            // COPY talks to the client itself: everything before it goes out first.
+            try writer.flush()
+            let io = PGCopyIO(connection: connection, batchBytes: writer.batchBytes, startCopyIn: hooks.startCopyIn,
+                              setReading: hooks.setReading)
+            do {
+                results = try session.execute(s.text, copy: io)
+            } catch {
+                try io.finish(success: false)
+                throw error
+            }
+            try io.finish(success: true)
+        } else {
+            results = try session.execute(s.text)
+        }
         if case .discard("ALL") = s.statement { discardedAll = true }
-        if let notice = step.notice { PGBackend.errorOrNotice(notice, into: &writer.out) }
+        if let notice = step.notice,
+           Self.sendsNotice(notice.severity, minimum: session.currentSettingValue("client_min_messages")) {
+            PGBackend.errorOrNotice(notice, into: &writer.out)
+        }
         for r in results { try send(r, tag: step.tagOverride) }
+        for (name, value) in session.takeReportedChanges() { PGBackend.parameterStatus(name, value, into: &writer.out) }
         status = step.next
     }
 
@@ -96,6 +125,15 @@ struct PGSimpleQuery {
             try writer.dataRows(r.blocks, width: r.columnNames.count, formats: [])
         }
         PGBackend.commandComplete(tag ?? r.commandTag, into: &writer.out)
+    }
+
+    /// Whether a WARNING or NOTICE reaches a client with `client_min_messages = minimum`.
+    static func sendsNotice(_ severity: PGErrorFields.Severity, minimum: String?) -> Bool {
+        switch minimum ?? "notice" {
+        case "error": return false
+        case "warning": return severity == .warning
+        default: return true
+        }
     }
 
     /// Queues an ErrorResponse for `error`.

@@ -67,7 +67,6 @@ import Testing
     @Test(arguments: [
         ("SET extra_float_digits = 3", "extra_float_digits", "3"),
         ("SET SESSION application_name TO 'psql'", "application_name", "psql"),
-        ("SET LOCAL statement_timeout = '5s'", "statement_timeout", "5s"),
         (#"SET search_path TO public, "$user""#, "search_path", "public, $user"),
         ("SET TIME ZONE 'UTC'", "timezone", "UTC"),
         ("SET DateStyle = ISO, MDY", "datestyle", "ISO, MDY"),
@@ -75,12 +74,17 @@ import Testing
         ("SET max_threads = 4", "max_threads", "4"),
         ("SET app.user_id = 'u1'", "app.user_id", "u1"),
         ("SET NAMES 'UTF8'", "client_encoding", "UTF8"),
-        ("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "transaction_isolation", "read committed"),
-        ("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE", "transaction_isolation", "serializable"),
+        ("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE", "default_transaction_isolation", "serializable"),
         ("SET standard_conforming_strings = on", "standard_conforming_strings", "on"),
     ] as [(String, String, String)])
     func set(sql: String, name: String, value: String) throws {
         #expect(try parseOne(sql) == .set(name: name, value: value))
+    }
+
+    /// SET LOCAL and SET TRANSACTION last until the end of the transaction block.
+    @Test func setLocal() throws {
+        #expect(try parseOne("SET LOCAL statement_timeout = '5s'") == .setLocal(name: "statement_timeout", value: "5s"))
+        #expect(try parseOne("SET TRANSACTION ISOLATION LEVEL READ COMMITTED") == .setLocal(name: "transaction_isolation", value: "read committed"))
     }
 
     @Test func resetAndSetDefault() throws {

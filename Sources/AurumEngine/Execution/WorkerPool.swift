@@ -24,6 +24,8 @@ final class WorkerPool: Sendable {
 final class QueryContext: Sendable {
     let memoryLimit: Int
     let cancelled = Atomic<Bool>(false)
+    /// Set (with `cancelled`) when `statement_timeout` expired.
+    let timedOut = Atomic<Bool>(false)
     let pool: WorkerPool
     /// Where scans report what they read (nil: not counted).
     let statistics: EngineStatistics?
@@ -35,6 +37,9 @@ final class QueryContext: Sendable {
 
     func checkCancelled() throws {
         if cancelled.load(ordering: .relaxed) {
+            if timedOut.load(ordering: .relaxed) {
+                throw AurumError(.queryCanceled, "canceling statement due to statement timeout")
+            }
             throw AurumError(.queryCanceled, "canceling statement due to user request")
         }
     }
