@@ -61,6 +61,8 @@ final class Binder {
     /// The FROM scope of the SELECT being bound: a name that is a real column there is not an alias.
     var fromScopeStack: [Scope] = []
     var parameters: [Value]
+    /// Enclosing queries of the subquery being bound (correlated subqueries, Functions+PGCompat.swift).
+    var correlation: [CorrelationFrame] = []
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -341,7 +343,10 @@ final class Binder {
             }
             return (p, scope)
         case .function(let f, let alias, let colAliases):
-            let (p, names) = try TableFunctions.bind(f, binder: self)
+            var (p, names) = try TableFunctions.bind(f, binder: self)
+            // PostgreSQL: a scalar set-returning function's column is named by the table alias
+            if let alias, colAliases.isEmpty, names.count == 1,
+               ["unnest", "generate_series", "generate_subscripts"].contains(f.name.last.lowercased()) { names = [alias] }
             var scope = Scope()
             for (i, ty) in p.types.enumerated() {
                 scope.columns.append(ScopeColumn(name: i < colAliases.count ? colAliases[i] : names[i], table: alias ?? f.name.last, type: ty))
@@ -418,7 +423,7 @@ final class Binder {
             }
             return (p, scope)
         }
-        let db = name.parts.count >= 2 ? name.parts[name.parts.count - 2] : session.currentDatabase
+        let db = name.parts.count >= 2 ? PGCatalog.schemaAlias(name.parts[name.parts.count - 2], session.catalog) : session.currentDatabase
         if let v = try VirtualTables.lookup(database: db, name: name.last, qualified: name.parts.count >= 2, session: session) {
             var scope = Scope()
             for (i, c) in v.block.columns.enumerated() { scope.columns.append(ScopeColumn(name: v.names[i], table: alias ?? name.last, type: c.type)) }

@@ -25,6 +25,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     var currentDatabase = "default"
     var user = "aurum"
     var settings: [String: String] = [:]
+    /// The process ID the wire server reported in BackendKeyData (pg_backend_pid()).
+    public var backendPID: Int32 = 0
     var catalog: Catalog { engine.catalog }
 
     init(engine: Engine) { self.engine = engine }
