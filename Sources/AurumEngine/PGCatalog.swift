@@ -23,7 +23,7 @@ enum PGCatalog {
 
     static let tableNames = ["pg_am", "pg_attrdef", "pg_attribute", "pg_class", "pg_collation", "pg_constraint", "pg_database",
                              "pg_depend", "pg_description", "pg_enum", "pg_extension", "pg_index", "pg_inherits", "pg_language",
-                             "pg_namespace", "pg_operator", "pg_policy", "pg_proc", "pg_publication", "pg_publication_rel", "pg_publication_namespace", "pg_subscription",
+                             "pg_namespace", "pg_operator", "pg_policy", "pg_proc", "pg_publication", "pg_publication_rel", "pg_publication_namespace", "pg_subscription", "pg_opclass", "pg_opfamily", "pg_cast", "pg_aggregate",
                              "pg_range", "pg_rewrite", "pg_roles", "pg_sequence", "pg_settings", "pg_shdescription",
                              "pg_stat_activity", "pg_statistic_ext", "pg_tablespace", "pg_trigger", "pg_type", "pg_user",
                              "pg_views", "pg_tables", "pg_matviews", "pg_indexes", "pg_foreign_table", "pg_partitioned_table",
@@ -75,10 +75,23 @@ enum PGCatalog {
         return o
     }
 
+    /// OIDs of the pg_catalog relations (PostgreSQL's own for the common ones, so that
+    /// `classoid = 'pg_class'::regclass` matches pg_description rows).
+    static let catalogRelationOIDs: [String: UInt32] = {
+        var m: [String: UInt32] = ["pg_class": 1259, "pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_namespace": 2615,
+                                   "pg_constraint": 2606, "pg_index": 2610, "pg_database": 1262, "pg_description": 2609, "pg_attrdef": 2604,
+                                   "pg_am": 2601, "pg_authid": 1260, "pg_tablespace": 1213, "pg_collation": 3456, "pg_extension": 3079]
+        for (k, n) in tableNames.sorted().enumerated() where m[n] == nil { m[n] = 12_000 + UInt32(k) }
+        return m
+    }()
+
     /// The OID of relation `name` (`[schema.]table`, as `'t'::regclass`), nil when it does not exist.
     static func relationOID(_ name: String, session: SessionContext) -> UInt32? {
         let parts = splitQualified(name)
         guard let last = parts.last else { return nil }
+        if let o = catalogRelationOIDs[last], parts.count == 1 ? session.catalog.table(session.currentDatabase, last) == nil : parts[parts.count - 2] == "pg_catalog" {
+            return o
+        }
         let db = parts.count >= 2 ? schemaAlias(parts[parts.count - 2], session.catalog) : session.currentDatabase
         guard let t = session.catalog.table(db, last) else { return nil }
         return oids(session.catalog).table(t)
@@ -203,6 +216,10 @@ enum PGCatalog {
         "pg_publication": "oid:o pubname pubowner:o puballtables:b pubinsert:b pubupdate:b pubdelete:b pubtruncate:b pubviaroot:b",
         "pg_publication_rel": "oid:o prpubid:o prrelid:o prqual:t prattrs:a",
         "pg_publication_namespace": "oid:o pnpubid:o pnnspid:o",
+        "pg_opclass": "oid:o opcmethod:o opcname opcnamespace:o opcowner:o opcfamily:o opcintype:o opcdefault:b opckeytype:o",
+        "pg_opfamily": "oid:o opfmethod:o opfname opfnamespace:o opfowner:o",
+        "pg_cast": "oid:o castsource:o casttarget:o castfunc:o castcontext:c castmethod:c",
+        "pg_aggregate": "aggfnoid:o aggkind:c aggnumdirectargs:i2 aggtransfn:o aggfinalfn:o aggtranstype:o",
         "pg_subscription": "oid:o subdbid:o subname subowner:o subenabled:b",
         "pg_rewrite": "oid:o rulename ev_class:o ev_type:c ev_enabled:c is_instead:b ev_qual:t ev_action:t",
         "pg_sequence": "seqrelid:o seqtypid:o seqstart:i8 seqincrement:i8 seqmax:i8 seqmin:i8 seqcache:i8 seqcycle:b",

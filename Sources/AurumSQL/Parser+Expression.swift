@@ -211,8 +211,13 @@ extension SQLParser {
             try expectSymbol(")")
             return .inList(left, list, negated: negated, pos: left.pos)
         default: // LIKE, ILIKE
-            let pattern = try parseBinary(Precedence.concat)
-            if isKeyword("ESCAPE") { throw notSupported("LIKE ... ESCAPE", at: peek) }
+            var pattern = try parseBinary(Precedence.concat)
+            if isKeyword("ESCAPE") {
+                // rewritten to the default backslash escape by pg_like_escape(pattern, escape)
+                let e = advance()
+                let esc = try parseBinary(Precedence.concat)
+                pattern = .function(FunctionCall(name: QualifiedName(["pg_like_escape"], pos: e.position), arguments: [pattern, esc]), pos: pattern.pos)
+            }
             let op: BinaryOperator = t.upper == "LIKE" ? (negated ? .notLike : .like) : (negated ? .notIlike : .ilike)
             return .binary(op, left, pattern, pos: left.pos)
         }

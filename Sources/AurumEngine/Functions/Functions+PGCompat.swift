@@ -150,6 +150,60 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
         guard let a = pgText(v[0]), v[1].asInt64 == 1, !PGArrayText.parse(a).isEmpty else { return .null }
         return .int(1)
     },
+    // LIKE ... ESCAPE 'c': the pattern rewritten to LIKE's backslash escapes
+    rowwise(["pg_like_escape"], arity: 2...2, returns: .string) { v in
+        guard let p = pgText(v[0]), let e = pgText(v[1]) else { return .null }
+        guard e.count <= 1 else { throw AurumError(.invalidParameterValue, "invalid escape string", hint: "Escape string must be empty or one character.") }
+        if e == "\\" { return .string(p) }
+        var out = ""
+        var chars = p.makeIterator()
+        while let c = chars.next() {
+            if let ec = e.first, c == ec {
+                if let n = chars.next() { out.append("\\"); out.append(n) }
+            } else if c == "\\" {
+                out += "\\\\"
+            } else { out.append(c) }
+        }
+        return .string(out)
+    },
+    rowwise(["json_build_object"], arity: 0...100, returns: .string) { v in
+        guard v.count % 2 == 0 else { throw AurumError(.invalidParameterValue, "argument list must have even number of elements") }
+        func json(_ x: Value) -> String {
+            switch x {
+            case .null: return "null"
+            case .bool(let b): return b ? "true" : "false"
+            case .int, .uint, .float, .decimal, .int128: return "\(x)"
+            default:
+                var s = "\""
+                for c in (pgText(x) ?? "").unicodeScalars {
+                    switch c {
+                    case "\"": s += "\\\""
+                    case "\\": s += "\\\\"
+                    case "\n": s += "\\n"
+                    default: s.unicodeScalars.append(c)
+                    }
+                }
+                return s + "\""
+            }
+        }
+        var parts: [String] = []
+        for k in stride(from: 0, to: v.count, by: 2) {
+            guard !v[k].isNull else { throw AurumError(.nullValueNotAllowed, "null value not allowed for object key") }
+            parts.append(json(.string(pgText(v[k]) ?? "")) + " : " + json(v[k + 1]))
+        }
+        return .string("{" + parts.joined(separator: ", ") + "}")
+    },
+    rowwise(["pg_collation_is_visible", "pg_opclass_is_visible", "pg_conversion_is_visible"], arity: 1...1, returns: .bool) { v in v[0].isNull ? .null : .bool(true) },
+    // Set-returning functions in a select list are not supported; they bind (catalog queries
+    // over tables Aurum has no rows for, such as pg_index, still run) and fail on the first row.
+    (["unnest", "generate_subscripts"], { name, a in
+        try FunctionRegistry.argCount(name, a, 1...2)
+        let rt = name.lowercased() == "unnest" ? DataType.string.nullable : DataType.int32.nullable
+        return ResolvedFunction(argumentTypes: a, function: BoundFunction(name: name, returnType: rt, kernel: ScalarKernel { _, n in
+            if n > 0 { throw AurumError(.featureNotSupported, "set-returning function \(name)() in a select list is not supported yet; use it in FROM") }
+            return zeroColumn(rt, 0)
+        }, nulls: .custom, deterministic: false))
+    }),
     rowwise(["pg_array_element"], arity: 2...2, returns: .string) { v in
         guard let a = pgText(v[0]), let k = v[1].asInt64 else { return .null }
         let xs = PGArrayText.parse(a)
@@ -526,6 +580,7 @@ extension PGCatalog {
     static func nameOfOID(_ kind: String, _ oid: UInt32, session: SessionContext) -> String? {
         switch kind {
         case "regclass":
+            if let n = catalogRelationOIDs.first(where: { $0.value == oid })?.key { return n }
             guard let t = oids(session.catalog).tableByOID[oid] else { return nil }
             return t.database == session.currentDatabase ? t.name : t.database + "." + t.name
         case "regtype": return PGTypeCatalog.formatType(oid: oid, modifier: -1)
