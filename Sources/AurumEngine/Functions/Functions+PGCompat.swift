@@ -227,7 +227,22 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
     rowwise(["pg_is_in_recovery"], arity: 0...0, returns: .bool) { _ in .bool(false) },
 ]
 
-let pgStartTime = Date()
+/// When this server process started (Linux: /proc/self/stat starttime + boot time), for
+/// pg_postmaster_start_time(); elsewhere the first time it is asked.
+let pgStartTime: Date = {
+    if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+       let boot = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+       let close = stat.lastIndex(of: ")") {
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let btime = boot.split(separator: "\n").first { $0.hasPrefix("btime ") }.flatMap { Double($0.dropFirst(6)) }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        // fields[0] is the state (field 3); starttime is field 22
+        if fields.count > 19, let start = Double(fields[19]), let btime, ticks > 0 {
+            return Date(timeIntervalSince1970: btime + start / ticks)
+        }
+    }
+    return Date()
+}()
 let pgTxidCounter = Atomic<Int64>(1000)
 
 /// Lets a kernel call back into the session (correlated subqueries run per outer row).
