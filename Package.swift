@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "AurumStorageTests", dependencies: ["AurumStorage"]),
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
-        .testTarget(name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"]),
+        .testTarget(name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport"],
+                    exclude: ["clients"]),
     ]
 )

@@ -63,6 +63,8 @@ final class Binder {
     var parameters: [Value]
     /// Enclosing queries of the subquery being bound (correlated subqueries, Functions+PGCompat.swift).
     var correlation: [CorrelationFrame] = []
+    /// WITH RECURSIVE: the rows of the previous iteration, by CTE name (lowercased).
+    var workingTables: [String: (Block, [String])] = [:]
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -414,8 +416,14 @@ final class Binder {
     }
 
     func bindTableName(_ name: QualifiedName, alias: String?, final: Bool) throws -> (Plan, Scope) {
+        if name.parts.count == 1, let (block, names) = workingTables[name.last.lowercased()] {
+            var scope = Scope()
+            for (i, c) in block.columns.enumerated() { scope.columns.append(ScopeColumn(name: names[i], table: alias ?? name.last, type: c.type)) }
+            return (.rows(block), scope)
+        }
         // CTE?
         if name.parts.count == 1, let cte = cteStack.reversed().lazy.compactMap({ $0[name.last.lowercased()] }).first {
+            if cte.recursive, let r = try bindRecursiveCTE(cte, alias: alias) { return r }
             let (p, names) = try bindQuery(cte.query)
             var scope = Scope()
             for (i, t) in p.types.enumerated() {

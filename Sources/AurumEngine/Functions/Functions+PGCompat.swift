@@ -15,6 +15,23 @@ enum PGArrayText {
     /// Parses `{a,b,"c,d",NULL}` (or an int2vector/oidvector `1 2 3`) into elements (nil = NULL).
     static func parse(_ s: String) -> [String?] {
         let t = s.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("[") && t.hasSuffix("]") {
+            // array_agg/groupArray text: [1,2] or ['a','b'] (quotes escaped with a backslash)
+            let body = Array(t.dropFirst().dropLast())
+            if body.isEmpty { return [] }
+            var out: [String?] = []
+            var cur = "", quoted = false, i = 0
+            while i < body.count {
+                let c = body[i]
+                if quoted {
+                    if c == "\\" && i + 1 < body.count { cur.append(body[i + 1]); i += 2; continue }
+                    if c == "'" { quoted = false } else { cur.append(c) }
+                } else if c == "'" { quoted = true } else if c == "," { out.append(cur); cur = "" } else { cur.append(c) }
+                i += 1
+            }
+            out.append(cur)
+            return out
+        }
         guard t.hasPrefix("{") && t.hasSuffix("}") else {
             return t.split(separator: " ").map { String($0) }
         }
@@ -204,6 +221,17 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
             return zeroColumn(rt, 0)
         }, nulls: .custom, deterministic: false))
     }),
+    // PostgreSQL's units: bytes below 10 kB, then kB, MB, GB, TB rounded half up
+    rowwise(["pg_size_pretty"], arity: 1...1, returns: .string) { v in
+        guard let n = v[0].asInt64 else { return .null }
+        if abs(n) < 10 * 1024 { return .string("\(n) bytes") }
+        var half = n >> 9
+        for unit in ["kB", "MB", "GB", "TB"] {
+            if abs(half) < 20 * 1024 - 1 || unit == "TB" { return .string("\((half + (half < 0 ? 0 : 1)) / 2) \(unit)") }
+            half >>= 10
+        }
+        return .null
+    },
     rowwise(["pg_array_element"], arity: 2...2, returns: .string) { v in
         guard let a = pgText(v[0]), let k = v[1].asInt64 else { return .null }
         let xs = PGArrayText.parse(a)
@@ -244,6 +272,10 @@ let pgStartTime: Date = {
     return Date()
 }()
 let pgTxidCounter = Atomic<Int64>(1000)
+
+extension Column {
+    func retyped(_ t: DataType) -> Column { var c = self; c.type = t; return c }
+}
 
 /// Lets a kernel call back into the session (correlated subqueries run per outer row).
 struct SessionBox: @unchecked Sendable { let session: SessionContext }
@@ -301,7 +333,7 @@ extension Binder {
         let args = refs.map { BoundExpr.column($0, scope.columns[$0].type) }
         let box = SessionBox(session: session)
         let outer = correlation
-        let ctes = cteStack, withs = scalarWithStack, params = parameters
+        let ctes = cteStack, withs = scalarWithStack, params = parameters, working = workingTables
         let rt: DataType
         switch kind {
         case .scalar: rt = types[0]
@@ -315,6 +347,7 @@ extension Binder {
             let b = Binder(session: box.session, parameters: params)
             b.cteStack = ctes
             b.scalarWithStack = withs
+            b.workingTables = working
             var row: [Int: Value] = [:]
             for (j, i) in refs.enumerated() { row[i] = vals[j] }
             b.correlation = outer + [CorrelationFrame(scope: scope, values: row)]
@@ -342,6 +375,64 @@ extension Binder {
         var out: [String?] = []
         for b in try session.run(p) { for i in 0..<b.count { out.append(pgText(b.columns[0].value(at: i))) } }
         return out
+    }
+
+    // MARK: WITH RECURSIVE
+
+    /// `WITH RECURSIVE name AS (anchor UNION [ALL] step)`: runs the anchor, then the step over
+    /// the previous iteration's rows until it returns none (UNION also drops rows seen before).
+    /// A CTE whose body does not have that shape, or whose step does not read it, binds as usual.
+    func bindRecursiveCTE(_ cte: CommonTableExpression, alias: String?) throws -> (Plan, Scope)? {
+        guard case .setOperation(let op, let anchor, let step) = cte.query.body, op == .unionAll || op == .unionDistinct,
+              cte.query.orderBy.isEmpty, cte.query.limit == nil else { return nil }
+        let key = cte.name.lowercased()
+        guard workingTables[key] == nil else { return nil }
+        let (ap, anames) = try bindBody(anchor)
+        let names = anames.indices.map { $0 < cte.columnAliases.count ? cte.columnAliases[$0] : anames[$0] }
+        let types = ap.types.map { $0.base == .nothing ? DataType.string.nullable : $0 }
+        func materialize(_ p: Plan, _ ts: [DataType]) throws -> Block {
+            let blocks = try session.run(p)
+            var cols: [Column] = []
+            for (i, t) in types.enumerated() {
+                var vals: [Value] = []
+                for b in blocks { for r in 0..<b.count { vals.append(try b.columns[i].value(at: r).cast(to: t.plain)) } }
+                var c = columnFromValues(vals, t)
+                c.type = t.nullable
+                cols.append(c)
+            }
+            return Block(columns: cols, count: cols.first?.count ?? 0)
+        }
+        var all = try materialize(ap, ap.types)
+        var seen = Set<String>()
+        func rowKey(_ b: Block, _ r: Int) -> String { b.columns.map { "\($0.value(at: r))" }.joined(separator: "\u{1}") }
+        if op == .unionDistinct {
+            var kept: [Int] = []
+            for r in 0..<all.count where seen.insert(rowKey(all, r)).inserted { kept.append(r) }
+            all = Block(columns: all.columns.map { c in columnFromValues(kept.map { c.value(at: $0) }, c.type).retyped(c.type) }, count: kept.count)
+        }
+        var working = all
+        var iterations = 0
+        while working.count > 0 {
+            iterations += 1
+            if iterations > 10_000 || all.count > 1_000_000 {
+                throw AurumError(.featureNotSupported, "WITH RECURSIVE \(cte.name): more than 10000 iterations or 1000000 rows")
+            }
+            let saved = workingTables
+            workingTables[key] = (working, names)
+            defer { workingTables = saved }
+            let (sp, _) = try bindBody(step)
+            guard sp.types.count == types.count else {
+                throw AurumError(.syntaxError, "each UNION query must have the same number of columns (\(types.count) vs \(sp.types.count))")
+            }
+            let next = try materialize(sp, sp.types)
+            var kept: [Int] = []
+            for r in 0..<next.count where op == .unionAll || seen.insert(rowKey(next, r)).inserted { kept.append(r) }
+            working = Block(columns: next.columns.map { c in columnFromValues(kept.map { c.value(at: $0) }, c.type).retyped(c.type) }, count: kept.count)
+            all = Block(columns: zip(all.columns, working.columns).map { a, w in var c = a; c.append(contentsOf: w); return c }, count: all.count + working.count)
+        }
+        var scope = Scope()
+        for (i, c) in all.columns.enumerated() { scope.columns.append(ScopeColumn(name: names[i], table: alias ?? cte.name, type: c.type)) }
+        return (.rows(all), scope)
     }
 
     // MARK: reg* casts
