@@ -127,6 +127,38 @@ enum PGCatalog {
         return parts
     }
 
+    // MARK: result column sources
+
+    /// For each of the first `count` output columns of `plan`: its table OID and attnum when it
+    /// is a plain table column (through projections, filters, sorts, limits, DISTINCT and joins).
+    static func sourceColumns(_ plan: Plan, count: Int, catalog: Catalog) -> [PGColumnSource?] {
+        func source(_ p: Plan, _ i: Int) -> (TableEntry, Int)? {
+            switch p {
+            case .scan(let s):
+                guard i < s.columns.count, s.columns[i] < s.table.definition.columns.count else { return nil }
+                return (s.table, s.columns[i])
+            case .project(let q, let es):
+                guard i < es.count, case .column(let j, _) = es[i] else { return nil }
+                return source(q, j)
+            case .filter(let q, _), .sort(let q, _, _), .limit(let q, _, _), .limitBy(let q, _, _, _), .distinct(let q):
+                return source(q, i)
+            case .join(let l, let r, _, _, _, _):
+                let n = l.types.count
+                return i < n ? source(l, i) : source(r, i - n)
+            default:
+                return nil
+            }
+        }
+        let found = (0..<count).map { source(plan, $0) }
+        guard found.contains(where: { $0 != nil }) else { return [] }
+        let ids = oids(catalog)
+        return found.map { f in
+            guard let (t, k) = f else { return nil }
+            let o = ids.table(t)
+            return o == 0 ? nil : PGColumnSource(tableOID: o, attnum: Int16(k + 1))
+        }
+    }
+
     // MARK: table building
 
     /// Column kinds of the catalog tables: o oid (UInt32), n name/text, i2/i4/i8 integers,

@@ -10,6 +10,13 @@ public struct PGBuiltinType: Sendable, Equatable {
     public var size: Int16
 }
 
+/// Where a result column comes from: RowDescription's table OID and column attribute number.
+public struct PGColumnSource: Sendable, Equatable {
+    public var tableOID: UInt32
+    public var attnum: Int16
+    public init(tableOID: UInt32, attnum: Int16) { self.tableOID = tableOID; self.attnum = attnum }
+}
+
 /// The PostgreSQL type table shared by the engine (pg_catalog.pg_type, format_type, pg_attribute)
 /// and the wire layer (PGTypes in AurumWire maps onto it). One source for OIDs, names and sizes.
 public enum PGTypeCatalog {

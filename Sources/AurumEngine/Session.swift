@@ -82,7 +82,9 @@ public final class Session: @unchecked Sendable, SessionContext {
         // result column types: widen to nullable when data has nulls
         var finalTypes = types
         for b in blocks { for (i, c) in b.columns.enumerated() where c.validity != nil { finalTypes[i].isNullable = true } }
-        return StatementResult(columnNames: names, columnTypes: finalTypes, blocks: blocks, commandTag: "SELECT \(n)")
+        var result = StatementResult(columnNames: names, columnTypes: finalTypes, blocks: blocks, commandTag: "SELECT \(n)")
+        result.sourceColumns = PGCatalog.sourceColumns(plan, count: names.count, catalog: catalog)
+        return result
     }
 
     func executeStatement(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {

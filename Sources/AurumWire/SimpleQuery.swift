@@ -127,9 +127,12 @@ struct PGSimpleQuery {
     /// Sends one statement result.
     private mutating func send(_ r: StatementResult, tag: String?) throws {
         if !r.columnNames.isEmpty {
-            let fields = zip(r.columnNames, r.columnTypes).map { name, type -> PGBackend.Field in
-                let info = PGTypes.info(for: type)
-                return PGBackend.Field(name: name, typeOID: info.oid, typeSize: info.size, typeModifier: info.modifier)
+            let fields = zip(r.columnNames, r.columnTypes).enumerated().map { i, c -> PGBackend.Field in
+                let info = PGTypes.info(for: c.1)
+                // plain table columns carry their table OID and attnum (pg_class.oid, pg_attribute.attnum)
+                let src = i < r.sourceColumns.count ? r.sourceColumns[i] : nil
+                return PGBackend.Field(name: c.0, tableOID: src?.tableOID ?? 0, attributeNumber: src?.attnum ?? 0,
+                                       typeOID: info.oid, typeSize: info.size, typeModifier: info.modifier)
             }
             PGBackend.rowDescription(fields, into: &out)
             let width = r.columnNames.count

@@ -186,6 +186,39 @@ struct PGCatalogClientTests {
         }
     }
 
+    /// RowDescription carries pg_class.oid and pg_attribute.attnum for plain table columns
+    /// (psqlODBC and JDBC describe result columns through them), 0 for computed ones.
+    @Test func rowDescriptionHasTableOIDAndAttnum() async throws {
+        try await TestServer.with { s in
+            let session = s.engine.makeSession()
+            _ = try session.execute(setupSQL[0])
+            let oid = try session.execute("SELECT oid FROM pg_class WHERE relname = 't'")[0].blocks[0].columns[0].value(at: 0)
+            let c = try RawClient(port: s.server.port)
+            #expect(c.startup() != nil)
+            c.send(RawClient.query("SELECT y.ts, x.id + 1 AS next, x.name FROM t AS x JOIN t y ON x.id = y.id WHERE x.id > 0 ORDER BY 1 LIMIT 5"))
+            let messages = c.readUntilReady()
+            guard let desc = messages.first(where: { $0.type == "T" })?.body else {
+                Issue.record("no RowDescription: \(messages.map { RawClient.fields($0.body) })"); return
+            }
+            // parse: count, then per field name\0 tableOID(4) attnum(2) type(4) size(2) mod(4) format(2)
+            var i = 2
+            var fields: [(String, UInt32, Int16)] = []
+            func u32(_ at: Int) -> UInt32 { desc[at..<(at + 4)].reduce(0) { $0 << 8 | UInt32($1) } }
+            for _ in 0..<(Int(desc[0]) << 8 | Int(desc[1])) {
+                let end = desc[i...].firstIndex(of: 0)!
+                let name = String(decoding: desc[i..<end], as: UTF8.self)
+                i = end + 1
+                let table = u32(i), att = Int16(bitPattern: UInt16(desc[i + 4]) << 8 | UInt16(desc[i + 5]))
+                fields.append((name, table, att))
+                i += 18
+            }
+            let want = UInt32(oid.asInt64 ?? -1)
+            #expect(fields.map(\.0) == ["ts", "next", "name"])
+            #expect(fields.map(\.1) == [want, 0, want])
+            #expect(fields.map(\.2) == [4, 0, 2])
+        }
+    }
+
     /// The OIDs pg_type reports for result columns are the ones RowDescription sends.
     @Test func pgTypeAgreesWithTheWire() throws {
         for t: DataType in [.bool, .int16, .int32, .int64, .uint32, .uint64, .float32, .float64, .decimal(18, 2), .string, .date, .dateTime, .dateTime64(3), .uuid] {
