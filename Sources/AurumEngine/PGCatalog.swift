@@ -336,15 +336,16 @@ enum PGCatalog {
         case "pg_user":
             rows.append([s(session.user), o(ownerOID), b(true), b(true), b(false), b(true), s("********"), .null, .null])
         case "pg_settings":
-            var all = Session.defaultSettings
+            var all = extraSettings
+            for (k, v) in Session.defaultSettings { all[k] = v }
             for (k, v) in session.settings { all[k] = v }
             for k in all.keys.sorted() {
                 let v = all[k]!
                 let isBool = ["on", "off", "true", "false"].contains(v.lowercased())
                 let isInt = Int64(v) != nil
                 rows.append([s(k), s(v), .null, s("Aurum"), s(""), .null, s("user"), s(isBool ? "bool" : (isInt ? "integer" : "string")),
-                             s(session.settings[k] != nil ? "session" : "default"), .null, .null, .null, s(Session.defaultSettings[k] ?? ""),
-                             s(Session.defaultSettings[k] ?? ""), .null, .null, b(false)])
+                             s(session.settings[k] != nil ? "session" : "default"), .null, .null, .null, s(Session.defaultSettings[k] ?? extraSettings[k] ?? ""),
+                             s(Session.defaultSettings[k] ?? extraSettings[k] ?? ""), .null, .null, b(false)])
             }
         case "pg_proc":
             for (k, n) in procNames.enumerated() {

@@ -309,6 +309,7 @@ public struct Lexer: Sendable {
             if next == "~" { return i + 2 < n && s[i + 2] == "*" ? "!~*" : "!~" }
             return nil
         case "~": return next == "*" ? "~*" : "~"
+        case "&": return next == "&" ? nil : "&"
         case "+", "-", "*", "/", "%", "(", ")", ",", ".", ";", "[", "]": return String(c)
         default: return nil
         }

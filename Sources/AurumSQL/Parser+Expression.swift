@@ -93,6 +93,13 @@ extension SQLParser {
                     let right = try parseBinary(Precedence.comparison + 1)
                     left = try operatorExpr(t.text, left, right, pos: t.position)
                     continue
+                case "&":
+                    // bitwise AND (PostgreSQL's "other operator" precedence, with ||)
+                    guard Precedence.concat >= minPrec else { return left }
+                    index += 1
+                    let right = try parseBinary(Precedence.concat + 1)
+                    left = try operatorExpr(t.text, left, right, pos: t.position)
+                    continue
                 default: return left
                 }
                 guard prec >= minPrec else { return left }
@@ -113,7 +120,8 @@ extension SQLParser {
         let ops: [String: BinaryOperator] = ["=": .equal, "<>": .notEqual, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater,
                                              ">=": .greaterEqual, "||": .concat, "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "%": .modulo]
         if let op = ops[sym] { return .binary(op, l, r, pos: l.pos) }
-        let regex: [String: String] = ["~": "pg_regex_match", "~*": "pg_regex_imatch", "!~": "pg_regex_not_match", "!~*": "pg_regex_not_imatch"]
+        let regex: [String: String] = ["~": "pg_regex_match", "~*": "pg_regex_imatch", "!~": "pg_regex_not_match", "!~*": "pg_regex_not_imatch",
+                                         "&": "pg_bitand"]
         if let fn = regex[sym] { return .function(FunctionCall(name: QualifiedName([fn], pos: pos), arguments: [l, r]), pos: l.pos) }
         throw AurumError.syntax("operator \(sym) is not supported", position: pos)
     }
@@ -359,6 +367,13 @@ extension SQLParser {
             return .tuple(items, pos: open.position)
         }
         try expectSymbol(")")
+        if isSymbol("."), peek(1).kind == .word || peek(1).kind == .quotedIdentifier {
+            // `(record).field`: PostgreSQL composite field selection
+            index += 1
+            let field = advance()
+            return .function(FunctionCall(name: QualifiedName(["pg_record_field"], pos: field.position),
+                                          arguments: [first, .literal(.string(field.text), pos: field.position)]), pos: open.position)
+        }
         return first
     }
 

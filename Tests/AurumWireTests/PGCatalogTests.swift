@@ -80,6 +80,29 @@ struct PGCatalogClientTests {
         }
     }
 
+    /// pgJDBC (simple query mode) DatabaseMetaData and ResultSetMetaData.
+    @Test func jdbcMetadata() async throws {
+        let jar = "/usr/share/java/postgresql.jar"
+        guard requireTool("/usr/bin/java", "apt-get install default-jdk-headless"),
+              requireTool("/usr/bin/javac", "apt-get install default-jdk-headless") else { return }
+        #expect(FileManager.default.fileExists(atPath: jar), "\(jar) is missing: apt-get install libpostgresql-jdbc-java")
+        guard FileManager.default.fileExists(atPath: jar) else { return }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("clients/JdbcMetadata.java").path
+        try await TestServer.with { s in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/java")
+            p.arguments = ["-cp", jar, source, "--port", String(s.server.port)]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(p.terminationStatus == 0 && text.contains("ok"), "JdbcMetadata.java failed:\n\(text)")
+        }
+    }
+
     /// The shape of asyncpg's type introspection: wrapped in current_setting('jit') /
     /// set_config, a WITH RECURSIVE over pg_type whose rows carry a correlated scalar subquery
     /// (itself a WITH RECURSIVE over the domain base types), LEFT JOINs to pg_type and

@@ -213,9 +213,9 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
     rowwise(["pg_collation_is_visible", "pg_opclass_is_visible", "pg_conversion_is_visible"], arity: 1...1, returns: .bool) { v in v[0].isNull ? .null : .bool(true) },
     // Set-returning functions in a select list are not supported; they bind (catalog queries
     // over tables Aurum has no rows for, such as pg_index, still run) and fail on the first row.
-    (["unnest", "generate_subscripts"], { name, a in
+    (["unnest", "generate_subscripts", "_pg_expandarray"], { name, a in
         try FunctionRegistry.argCount(name, a, 1...2)
-        let rt = name.lowercased() == "unnest" ? DataType.string.nullable : DataType.int32.nullable
+        let rt = name.lowercased() == "generate_subscripts" ? DataType.int32.nullable : DataType.string.nullable
         return ResolvedFunction(argumentTypes: a, function: BoundFunction(name: name, returnType: rt, kernel: ScalarKernel { _, n in
             if n > 0 { throw AurumError(.featureNotSupported, "set-returning function \(name)() in a select list is not supported yet; use it in FROM") }
             return zeroColumn(rt, 0)
@@ -232,6 +232,32 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
         }
         return .null
     },
+    // (record).field: Aurum has no composite values (the records of _pg_expandarray in a select
+    // list); binds as an integer field so catalog queries over empty tables run
+    (["pg_record_field"], { name, a in
+        try FunctionRegistry.argCount(name, a, 2...2)
+        return ResolvedFunction(argumentTypes: a, function: BoundFunction(name: name, returnType: DataType.int32.nullable, kernel: ScalarKernel { _, n in
+            if n > 0 { throw AurumError(.featureNotSupported, "composite field selection is not supported yet") }
+            return zeroColumn(DataType.int32.nullable, 0)
+        }, nulls: .custom, deterministic: false))
+    }),
+    (["pg_bitand"], { name, a in
+        try FunctionRegistry.argCount(name, a, 2...2)
+        // integers, or array-text elements (indoption[k] & 1)
+        guard a.allSatisfy({ $0.isInteger || $0.isString || $0.base == .nothing }) else { throw FunctionRegistry.typeError("&", a) }
+        return ResolvedFunction(argumentTypes: a, function: rowwiseFunction(name, returns: .int64) { v in
+            func int(_ x: Value) throws -> Int64? {
+                if x.isNull { return nil }
+                if let s = x.asString {
+                    guard let n = Int64(s) else { throw AurumError(.invalidTextRepresentation, "invalid input syntax for type bigint: \"\(s)\"") }
+                    return n
+                }
+                return x.asInt64
+            }
+            guard let x = try int(v[0]), let y = try int(v[1]) else { return .null }
+            return .int(x & y)
+        })
+    }),
     rowwise(["pg_array_element"], arity: 2...2, returns: .string) { v in
         guard let a = pgText(v[0]), let k = v[1].asInt64 else { return .null }
         let xs = PGArrayText.parse(a)
@@ -646,7 +672,7 @@ extension PGCatalog {
     static let extraSettings: [String: String] = [
         "jit": "off", "lc_collate": "C", "lc_ctype": "C", "lc_messages": "C", "lc_monetary": "C", "lc_numeric": "C", "lc_time": "C",
         "default_transaction_read_only": "off", "max_identifier_length": "63", "block_size": "8192", "is_superuser": "on",
-        "session_authorization": "aurum", "intervalstyle": "postgres", "server_version_num": "150000",
+        "session_authorization": "aurum", "intervalstyle": "postgres", "server_version_num": "150000", "max_index_keys": "32", "max_function_args": "100",
     ]
 
     /// The OID of a named object for `'name'::regclass` and friends; nil when it does not exist.
