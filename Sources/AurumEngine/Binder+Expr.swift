@@ -213,8 +213,11 @@ extension Binder {
             let folded = nullAsFalse(cmp)
             return neg ? .not(folded) : folded
         case .subquery(let q, let pos):
-            if let c = try bindSubqueryExpr(q, .scalar, scope, agg, pos: pos) { return c }
-            let (p, _) = try bindQuery(q)
+            let p: Plan
+            switch try bindSubqueryExpr(q, .scalar, scope, agg, pos: pos) {
+            case .expression(let c): return c
+            case .plan(let plan): p = plan
+            }
             let types = p.types
             guard types.count == 1 else { throw AurumError(.syntaxError, "subquery must return only one column", position: pos) }
             let blocks = try session.run(p)
@@ -223,8 +226,11 @@ extension Binder {
             let v = rows == 0 ? Value.null : blocks.first(where: { $0.count > 0 })!.columns[0].value(at: 0)
             return .constant(v, types[0].nullable)
         case .exists(let q, let neg, let pos):
-            if let c = try bindSubqueryExpr(q, .exists(negated: neg), scope, agg, pos: pos) { return c }
-            let (p, _) = try bindQuery(q)
+            let p: Plan
+            switch try bindSubqueryExpr(q, .exists(negated: neg), scope, agg, pos: pos) {
+            case .expression(let c): return c
+            case .plan(let plan): p = plan
+            }
             let rows = try session.run(.limit(p, limit: 1, offset: 0)).reduce(0) { $0 + $1.count }
             return .constant(.bool((rows > 0) != neg), .bool)
         case .interval(_, _, let pos):

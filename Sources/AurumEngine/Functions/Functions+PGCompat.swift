@@ -335,10 +335,13 @@ extension Binder {
     }
 
     enum SubqueryKind { case scalar, exists(negated: Bool), array }
+    /// A bound subquery: an expression (evaluated per outer row when it reads the enclosing
+    /// query), or the plan of an uncorrelated subquery for the caller to run.
+    enum BoundSubquery { case expression(BoundExpr), plan(Plan) }
 
     /// Binds a subquery expression; a subquery that reads columns of the enclosing query is
     /// evaluated per outer row (bound again with that row's values: fine for catalog-sized inputs).
-    func bindSubqueryExpr(_ q: Query, _ kind: SubqueryKind, _ scope: Scope, _ agg: AggregateCollector?, pos: Int) throws -> BoundExpr? {
+    func bindSubqueryExpr(_ q: Query, _ kind: SubqueryKind, _ scope: Scope, _ agg: AggregateCollector?, pos: Int) throws -> BoundSubquery {
         let frame = CorrelationFrame(scope: scope, values: nil)
         correlation.append(frame)
         let (p, _) = try bindQuery(q)
@@ -346,9 +349,9 @@ extension Binder {
         if frame.refs.isEmpty {
             if case .array = kind {
                 guard p.types.count == 1 else { throw AurumError(.syntaxError, "subquery must return only one column", position: pos) }
-                return .constant(.string(PGArrayText.format(try Self.column(of: p, session: session))), .string)
+                return .expression(.constant(.string(PGArrayText.format(try Self.column(of: p, session: session))), .string))
             }
-            return nil
+            return .plan(p)
         }
         if agg != nil { throw AurumError(.featureNotSupported, "correlated subqueries are not supported in aggregate queries yet", position: pos) }
         let types = p.types
@@ -394,7 +397,7 @@ extension Binder {
             cache.withLock { $0[key] = result }
             return result
         }
-        return .call(fn, args)
+        return .expression(.call(fn, args))
     }
 
     static func column(of p: Plan, session: SessionContext) throws -> [String?] {
@@ -528,7 +531,10 @@ extension Binder {
                                   "pg_get_function_arguments", "pg_get_function_identity_arguments", "pg_get_serial_sequence",
                                   "pg_get_keywords"]
         if lname == "array", f.arguments.count == 1, case .subquery(let q, let qpos) = f.arguments[0] {
-            return try bindSubqueryExpr(q, .array, scope, agg, pos: qpos)
+            switch try bindSubqueryExpr(q, .array, scope, agg, pos: qpos) {
+            case .expression(let e): return e
+            case .plan: throw AurumError(.internalError, "ARRAY(subquery) was not evaluated", position: qpos)
+            }
         }
         guard known.contains(lname) else { return nil }
         let args = try f.arguments.map { try bindExpr($0, scope, agg: agg) }
