@@ -21,13 +21,8 @@ enum PGCatalog {
     /// First OID of the synthetic pg_proc rows (type I/O functions).
     static let procBase: UInt32 = 9_000
 
-    static let tableNames = ["pg_am", "pg_attrdef", "pg_attribute", "pg_class", "pg_collation", "pg_constraint", "pg_database",
-                             "pg_depend", "pg_description", "pg_enum", "pg_extension", "pg_index", "pg_inherits", "pg_language",
-                             "pg_namespace", "pg_operator", "pg_policy", "pg_proc", "pg_publication", "pg_publication_rel", "pg_publication_namespace", "pg_subscription", "pg_opclass", "pg_opfamily", "pg_cast", "pg_aggregate",
-                             "pg_range", "pg_rewrite", "pg_roles", "pg_sequence", "pg_settings", "pg_shdescription",
-                             "pg_stat_activity", "pg_statistic_ext", "pg_tablespace", "pg_trigger", "pg_type", "pg_user",
-                             "pg_views", "pg_tables", "pg_matviews", "pg_indexes", "pg_foreign_table", "pg_partitioned_table",
-                             "pg_event_trigger", "pg_authid", "pg_auth_members", "pg_init_privs"]
+    /// The pg_catalog tables Aurum answers (`specs` holds their columns).
+    static var tableNames: [String] { specs.keys.sorted() }
 
     // MARK: OIDs
 
@@ -188,6 +183,7 @@ enum PGCatalog {
 
     static func make(_ spec: String, _ rows: [[Value]]) -> VirtualTables.Table {
         let (names, ts) = types(spec)
+        assert(rows.allSatisfy { $0.count == names.count }, "catalog row width does not match its columns: \(names)")
         var cols: [Column] = []
         for (i, t) in ts.enumerated() {
             var b = ColumnBuilder(type: t, capacity: rows.count)
