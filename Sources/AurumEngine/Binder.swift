@@ -348,7 +348,9 @@ final class Binder {
             var (p, names) = try TableFunctions.bind(f, binder: self)
             // PostgreSQL: a scalar set-returning function's column is named by the table alias
             if let alias, colAliases.isEmpty, names.count == 1,
-               ["unnest", "generate_series", "generate_subscripts"].contains(f.name.last.lowercased()) { names = [alias] }
+               ["unnest", "generate_series", "generate_subscripts"].contains(f.name.last.lowercased()) || FunctionRegistry.exists(f.name.last) {
+                names = [alias]
+            }
             var scope = Scope()
             for (i, ty) in p.types.enumerated() {
                 scope.columns.append(ScopeColumn(name: i < colAliases.count ? colAliases[i] : names[i], table: alias ?? f.name.last, type: ty))

@@ -122,6 +122,14 @@ enum PGCatalog {
         return parts
     }
 
+    /// A setting as current_setting() and pg_settings report it. search_path, unless the
+    /// session set it, is the effective one: unqualified names resolve in the current database.
+    static func setting(_ name: String, session: SessionContext) -> String? {
+        if let v = session.settings[name] { return v }
+        if name == "search_path" { return "\"$user\", \(session.currentDatabase)" }
+        return Session.defaultSettings[name] ?? extraSettings[name]
+    }
+
     // MARK: result column sources
 
     /// For each of the first `count` output columns of `plan`: its table OID and attnum when it
@@ -335,6 +343,7 @@ enum PGCatalog {
             var all = extraSettings
             for (k, v) in Session.defaultSettings { all[k] = v }
             for (k, v) in session.settings { all[k] = v }
+            all["search_path"] = setting("search_path", session: session)
             for k in all.keys.sorted() {
                 let v = all[k]!
                 let isBool = ["on", "off", "true", "false"].contains(v.lowercased())

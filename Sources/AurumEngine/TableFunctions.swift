@@ -27,6 +27,16 @@ enum TableFunctions {
             return (.rows(seriesBlock(start: a, count: count, step: step, unsigned: false)), ["generate_series"])
         default:
             if let r = try PGCatalog.tableFunction(f.name.last.lowercased(), args) { return r }
+            // a scalar function in FROM: one row, one column (PostgreSQL)
+            if FunctionRegistry.exists(f.name.last) {
+                let e = try binder.call(f.name.last, args.map { .constant($0, $0.isNull ? .nothing : binder.literalType($0)) }, pos: 0)
+                let v = try Evaluator.constantValue(e)
+                var b = ColumnBuilder(type: e.type.nullable, capacity: 1)
+                b.append(v)
+                var c = b.finish()
+                c.type = e.type.nullable
+                return (.rows(Block(columns: [c], count: 1)), [f.name.last])
+            }
             throw AurumError(.undefinedFunction, "table function \(f.name.last) does not exist", hint: "available: numbers(N), generate_series(a, b[, step])")
         }
     }

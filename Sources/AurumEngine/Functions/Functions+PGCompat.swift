@@ -258,6 +258,17 @@ let pgCompatFunctions: [([String], ScalarResolver)] = [
             return .int(x & y)
         })
     }),
+    rowwise(["string_to_array"], arity: 2...3, returns: .string) { v in
+        guard let s = pgText(v[0]) else { return .null }
+        let nullText = v.count > 2 ? pgText(v[2]) : nil
+        let parts: [String]
+        if let sep = pgText(v[1]) {
+            parts = s.isEmpty ? [] : (sep.isEmpty ? [s] : s.components(separatedBy: sep))
+        } else {
+            parts = s.map { String($0) }
+        }
+        return .string(PGArrayText.format(parts.map { $0 == nullText ? nil : $0 }))
+    },
     rowwise(["pg_array_element"], arity: 2...2, returns: .string) { v in
         guard let a = pgText(v[0]), let k = v[1].asInt64 else { return .null }
         let xs = PGArrayText.parse(a)
@@ -561,7 +572,7 @@ extension Binder {
             try arity(1...2)
             guard let name = pgText(try constant(0))?.lowercased() else { return .constant(.null, DataType.string.nullable) }
             let missingOK = args.count > 1 ? (try constant(1).asBool ?? false) : false
-            if let v = session.settings[name] ?? Session.defaultSettings[name] { return .constant(.string(v), .string) }
+            if let v = PGCatalog.setting(name, session: session) { return .constant(.string(v), .string) }
             if let v = PGCatalog.extraSettings[name] { return .constant(.string(v), .string) }
             if missingOK { return .constant(.null, DataType.string.nullable) }
             throw AurumError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"", position: pos)
