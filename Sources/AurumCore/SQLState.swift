@@ -24,6 +24,8 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let characterNotInRepertoire: SQLState = "22021"
     public static let notNullViolation: SQLState = "23502"
     public static let badCopyFileFormat: SQLState = "22P04"
+    public static let invalidRegularExpression: SQLState = "2201B"
+    public static let nullValueNotAllowed: SQLState = "22004"
     // Class 25 — invalid transaction state
     public static let inFailedTransaction: SQLState = "25P02"
     public static let activeSQLTransaction: SQLState = "25001"
@@ -57,6 +59,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let inconsistentParameterTypes: SQLState = "42P08"
     public static let invalidColumnReference: SQLState = "42P10"
     public static let wrongObjectType: SQLState = "42809"
+    public static let cannotCoerce: SQLState = "42846"
     public static let cardinalityViolation: SQLState = "21000"
     // Class 53 — insufficient resources
     public static let diskFull: SQLState = "53100"

@@ -107,6 +107,7 @@ extension Binder {
                 return try bindExpr(a, scope, agg: agg)
             }
             // special identifiers that are functions without parentheses in PostgreSQL
+            if let outer = try resolveOuterColumn(n) { return outer }
             if n.parts.count == 1, ["current_date", "current_timestamp", "now", "localtimestamp", "current_user", "session_user", "current_schema", "current_database", "user", "current_catalog"].contains(n.last.lowercased()) {
                 return try bindExpr(.function(FunctionCall(name: n), pos: n.pos), scope, agg: agg)
             }
@@ -135,9 +136,15 @@ extension Binder {
         case .function(let f, let pos):
             return try bindFunction(f, pos, scope, agg)
         case .cast(let x, let tn, let pos):
+            // While preparing, `$n::T` makes $n a T (reg* casts take a name, array casts text).
+            let castName = tn.name.lowercased()
+            let hint: DataType? = tn.isArray || ["regclass", "regtype", "regproc"].contains(castName) ? .string
+                : castName == "oid" ? .int64 : (try? resolveType(tn))
+            let b = try bindHinted(x, hint, scope, agg)
+            if !tn.isArray, let r = try bindRegCast(b, tn.name, pos: pos) { return r }
+            // arrays are PostgreSQL array text (Functions+PGCompat.swift): T[] casts keep the text
+            if tn.isArray, b.type.isString || b.type.base == .nothing { return try coerce(b, to: DataType.string.nullable) }
             let t = try resolveType(tn)
-            let b = try bindHinted(x, t, scope, agg)
-            if ["regclass", "regtype", "regproc", "oid"].contains(tn.name.lowercased()) { return b }
             do { return try coerce(b, to: b.type.isNullable || b.type.base == .nothing ? t.nullable : t) } catch var err as AurumError {
                 if err.position == nil { err.position = pos }; throw err
             }
@@ -212,7 +219,11 @@ extension Binder {
             let folded = nullAsFalse(cmp)
             return neg ? .not(folded) : folded
         case .subquery(let q, let pos):
-            let (p, _) = try bindQuery(q)
+            let p: Plan
+            switch try bindSubqueryExpr(q, .scalar, scope, agg, pos: pos) {
+            case .expression(let c): return c
+            case .plan(let plan): p = plan
+            }
             let types = p.types
             guard types.count == 1 else { throw AurumError(.syntaxError, "subquery must return only one column", position: pos) }
             let blocks = try session.run(p)
@@ -220,8 +231,12 @@ extension Binder {
             guard rows <= 1 else { throw AurumError(.cardinalityViolation, "more than one row returned by a subquery used as an expression", position: pos) }
             let v = rows == 0 ? Value.null : blocks.first(where: { $0.count > 0 })!.columns[0].value(at: 0)
             return .constant(v, types[0].nullable)
-        case .exists(let q, let neg, _):
-            let (p, _) = try bindQuery(q)
+        case .exists(let q, let neg, let pos):
+            let p: Plan
+            switch try bindSubqueryExpr(q, .exists(negated: neg), scope, agg, pos: pos) {
+            case .expression(let c): return c
+            case .plan(let plan): p = plan
+            }
             let rows = try session.run(.limit(p, limit: 1, offset: 0)).reduce(0) { $0 + $1.count }
             return .constant(.bool((rows > 0) != neg), .bool)
         case .interval(_, _, let pos):
@@ -243,8 +258,16 @@ extension Binder {
                 if cmps.isEmpty { return .constant(.bool(all), .bool) }
                 return all ? .and(cmps) : (cmps.count == 1 ? cmps[0] : .or(cmps))
             }
-            throw AurumError.notSupported("\(all ? "ALL" : "ANY") over a non-literal array is not supported yet")
-        case .array(_, let pos), .subscript(_, _, let pos):
+            if case .subquery(let sq, let spos) = b, !all, op == .equal {
+                return try bindExpr(.inSubquery(a, sq, negated: false, pos: spos), scope, agg: agg)
+            }
+            // array text ('{a,b}', catalog array columns, current_schemas(...))
+            return try bindAnyArrayText(op, try bindExpr(a, scope, agg: agg), all: all, try bindExpr(b, scope, agg: agg), pos: pos)
+        case .subscript(let base, let index, let pos):
+            let bb = try bindExpr(base, scope, agg: agg)
+            guard bb.type.isString else { throw AurumError(.featureNotSupported, "arrays are not supported yet", position: pos) }
+            return try call("pg_array_element", [bb, try bindExpr(index, scope, agg: agg)], pos: pos)
+        case .array(_, let pos):
             throw AurumError(.featureNotSupported, "arrays are not supported yet", position: pos)
         case .tuple(let xs, let pos):
             if xs.count == 1 { return try bindExpr(xs[0], scope, agg: agg) }
@@ -463,6 +486,7 @@ extension Binder {
             throw AurumError(.groupingError, "aggregate function \(name) is not allowed here", position: pos)
         }
         if f.star { throw AurumError(.syntaxError, "\(name)(*) is not a valid call", position: pos) }
+        if let r = try bindPGCompatFunction(f, lname, scope, agg, pos: pos) { return r }
         // session functions
         switch lname {
         case "version": return .constant(.string(Session.versionString), .string)

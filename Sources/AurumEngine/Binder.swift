@@ -64,6 +64,10 @@ final class Binder {
     /// Set while preparing a statement: `$n` binds to a typed NULL and its type is inferred
     /// from the context (see Prepared.swift).
     var inference: ParameterInference?
+    /// Enclosing queries of the subquery being bound (correlated subqueries, Functions+PGCompat.swift).
+    var correlation: [CorrelationFrame] = []
+    /// WITH RECURSIVE: the rows of the previous iteration, by CTE name (lowercased).
+    var workingTables: [String: (Block, [String])] = [:]
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -344,7 +348,12 @@ final class Binder {
             }
             return (p, scope)
         case .function(let f, let alias, let colAliases):
-            let (p, names) = try TableFunctions.bind(f, binder: self)
+            var (p, names) = try TableFunctions.bind(f, binder: self)
+            // PostgreSQL: a scalar set-returning function's column is named by the table alias
+            if let alias, colAliases.isEmpty, names.count == 1,
+               ["unnest", "generate_series", "generate_subscripts"].contains(f.name.last.lowercased()) || FunctionRegistry.exists(f.name.last) {
+                names = [alias]
+            }
             var scope = Scope()
             for (i, ty) in p.types.enumerated() {
                 scope.columns.append(ScopeColumn(name: i < colAliases.count ? colAliases[i] : names[i], table: alias ?? f.name.last, type: ty))
@@ -412,8 +421,14 @@ final class Binder {
     }
 
     func bindTableName(_ name: QualifiedName, alias: String?, final: Bool) throws -> (Plan, Scope) {
+        if name.parts.count == 1, let (block, names) = workingTables[name.last.lowercased()] {
+            var scope = Scope()
+            for (i, c) in block.columns.enumerated() { scope.columns.append(ScopeColumn(name: names[i], table: alias ?? name.last, type: c.type)) }
+            return (.rows(block), scope)
+        }
         // CTE?
         if name.parts.count == 1, let cte = cteStack.reversed().lazy.compactMap({ $0[name.last.lowercased()] }).first {
+            if cte.recursive, let r = try bindRecursiveCTE(cte, alias: alias) { return r }
             let (p, names) = try bindQuery(cte.query)
             var scope = Scope()
             for (i, t) in p.types.enumerated() {
@@ -421,7 +436,7 @@ final class Binder {
             }
             return (p, scope)
         }
-        let db = name.parts.count >= 2 ? name.parts[name.parts.count - 2] : session.currentDatabase
+        let db = name.parts.count >= 2 ? PGCatalog.schemaAlias(name.parts[name.parts.count - 2], session.catalog) : session.currentDatabase
         if let v = try VirtualTables.lookup(database: db, name: name.last, qualified: name.parts.count >= 2, session: session) {
             var scope = Scope()
             for (i, c) in v.block.columns.enumerated() { scope.columns.append(ScopeColumn(name: v.names[i], table: alias ?? name.last, type: c.type)) }

@@ -27,6 +27,9 @@ public struct StatementResult: Sendable {
     public var blocks: [Block]
     public var commandTag: String
     public var rowsAffected: Int
+    /// Per result column: the table OID (pg_class.oid) and attnum when the column is a plain
+    /// column of a table, else nil (RowDescription's table OID / column number). Empty when unknown.
+    public var sourceColumns: [PGColumnSource?] = []
 
     public init(columnNames: [String], columnTypes: [DataType], blocks: [Block], commandTag: String, rowsAffected: Int = 0) {
         self.columnNames = columnNames

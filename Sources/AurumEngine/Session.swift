@@ -28,6 +28,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     /// Named prepared statements (SQL PREPARE and protocol Parse share them) and SQL cursors.
     var preparedStatements: [String: PreparedStatement] = [:]
     var cursors: [String: ResultCursor] = [:]
+    /// The process ID the wire server reported in BackendKeyData (pg_backend_pid()).
+    public var backendPID: Int32 = 0
     var catalog: Catalog { engine.catalog }
     /// Whether a transaction block (BEGIN ... COMMIT/ROLLBACK) is open: SET LOCAL values
     /// last until it ends.
@@ -215,7 +217,9 @@ public final class Session: @unchecked Sendable, SessionContext {
         // result column types: widen to nullable when data has nulls
         var finalTypes = types
         for b in blocks { for (i, c) in b.columns.enumerated() where c.validity != nil { finalTypes[i].isNullable = true } }
-        return StatementResult(columnNames: names, columnTypes: finalTypes, blocks: blocks, commandTag: "SELECT \(n)")
+        var result = StatementResult(columnNames: names, columnTypes: finalTypes, blocks: blocks, commandTag: "SELECT \(n)")
+        result.sourceColumns = PGCatalog.sourceColumns(plan, count: names.count, catalog: catalog)
+        return result
     }
 
     func executeStatement(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {

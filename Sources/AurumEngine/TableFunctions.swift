@@ -17,6 +17,8 @@ enum TableFunctions {
             guard count >= 0, count <= 2_000_000_000 else { throw AurumError(.invalidParameterValue, "numbers(): count out of range") }
             return (.rows(seriesBlock(start: start, count: count, step: 1, unsigned: true)), ["number"])
         case "generate_series":
+            // a NULL bound gives no rows, as in PostgreSQL
+            if args.contains(where: \.isNull) { return (.rows(seriesBlock(start: 0, count: 0, step: 1, unsigned: false)), ["generate_series"]) }
             let a = try int(0), b = try int(1)
             let step = args.count >= 3 ? try int(2) : 1
             guard step != 0 else { throw AurumError(.invalidParameterValue, "step size cannot equal zero") }
@@ -24,6 +26,17 @@ enum TableFunctions {
             guard count <= 100_000_000 else { throw AurumError(.invalidParameterValue, "generate_series: too many rows") }
             return (.rows(seriesBlock(start: a, count: count, step: step, unsigned: false)), ["generate_series"])
         default:
+            if let r = try PGCatalog.tableFunction(f.name.last.lowercased(), args) { return r }
+            // a scalar function in FROM: one row, one column (PostgreSQL)
+            if FunctionRegistry.exists(f.name.last) {
+                let e = try binder.call(f.name.last, args.map { .constant($0, $0.isNull ? .nothing : binder.literalType($0)) }, pos: 0)
+                let v = try Evaluator.constantValue(e)
+                var b = ColumnBuilder(type: e.type.nullable, capacity: 1)
+                b.append(v)
+                var c = b.finish()
+                c.type = e.type.nullable
+                return (.rows(Block(columns: [c], count: 1)), [f.name.last])
+            }
             throw AurumError(.undefinedFunction, "table function \(f.name.last) does not exist", hint: "available: numbers(N), generate_series(a, b[, step])")
         }
     }

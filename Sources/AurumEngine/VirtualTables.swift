@@ -7,6 +7,18 @@ enum VirtualTables {
     static let systemTableNames = ["columns", "databases", "numbers_mt_unsupported", "parts", "tables"].filter { !$0.hasSuffix("unsupported") }
 
     static func lookup(database: String, name: String, qualified: Bool, session: SessionContext) throws -> Table? {
+        switch database.lowercased() {
+        case "pg_catalog":
+            if let t = try PGCatalog.lookup(name, session: session) { return t }
+            throw AurumError(.undefinedTable, "relation \"pg_catalog.\(name)\" does not exist")
+        case "information_schema":
+            if let t = try InformationSchema.lookup(name, session: session) { return t }
+            throw AurumError(.undefinedTable, "relation \"information_schema.\(name)\" does not exist")
+        default: break
+        }
+        // pg_catalog is implicitly first on the search path, unless a table of the database has the name
+        if !qualified, name.lowercased().hasPrefix("pg_"), session.catalog.table(database, name) == nil,
+           let t = try PGCatalog.lookup(name, session: session) { return t }
         guard database.lowercased() == "system" else { return nil }
         let catalog = session.catalog
         switch name.lowercased() {

@@ -233,6 +233,8 @@ public struct CommonTableExpression: Sendable, Equatable {
     public var name: String
     public var columnAliases: [String]
     public var query: Query
+    /// Declared in a `WITH RECURSIVE` list (may reference itself after UNION [ALL]).
+    public var recursive: Bool = false
     public init(name: String, columnAliases: [String] = [], query: Query) {
         self.name = name; self.columnAliases = columnAliases; self.query = query
     }

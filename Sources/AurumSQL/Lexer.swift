@@ -304,7 +304,12 @@ public struct Lexer: Sendable {
             return "<"
         case ">": return next == "=" ? ">=" : ">"
         case "=": return next == "=" ? "==" : "="
-        case "!": return next == "=" ? "!=" : nil
+        case "!":
+            if next == "=" { return "!=" }
+            if next == "~" { return i + 2 < n && s[i + 2] == "*" ? "!~*" : "!~" }
+            return nil
+        case "~": return next == "*" ? "~*" : "~"
+        case "&": return next == "&" ? nil : "&"
         case "+", "-", "*", "/", "%", "(", ")", ",", ".", ";", "[", "]": return String(c)
         default: return nil
         }

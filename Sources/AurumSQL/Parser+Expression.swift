@@ -55,6 +55,18 @@ extension SQLParser {
                 case "BETWEEN", "IN", "LIKE", "ILIKE":
                     guard minPrec <= Precedence.like else { return left }
                     left = try parsePredicate(left, negated: false)
+                case "OPERATOR" where peek(1).isSymbol("("):
+                    // PostgreSQL's OPERATOR(schema.op) spelling of a binary operator (psql uses
+                    // OPERATOR(pg_catalog.~)); the schema is ignored.
+                    guard minPrec <= Precedence.comparison else { return left }
+                    index += 2
+                    while (peek.kind == .word || peek.kind == .quotedIdentifier) && peek(1).isSymbol(".") { index += 2 }
+                    let sym = peek
+                    guard sym.kind == .symbol else { throw AurumError.syntax("syntax error at or near \"\(sym.text)\"", position: sym.position) }
+                    index += 1
+                    try expectSymbol(")")
+                    let right = try parseBinary(Precedence.comparison + 1)
+                    left = try operatorExpr(sym.text, left, right, pos: sym.position)
                 default:
                     return left
                 }
@@ -74,6 +86,20 @@ extension SQLParser {
                 case "*": op = .multiply; prec = Precedence.multiplicative
                 case "/": op = .divide; prec = Precedence.multiplicative
                 case "%": op = .modulo; prec = Precedence.multiplicative
+                case "~", "~*", "!~", "!~*":
+                    // POSIX regular expression match, as a call of the regex functions
+                    guard Precedence.comparison >= minPrec else { return left }
+                    index += 1
+                    let right = try parseBinary(Precedence.comparison + 1)
+                    left = try operatorExpr(t.text, left, right, pos: t.position)
+                    continue
+                case "&":
+                    // bitwise AND (PostgreSQL's "other operator" precedence, with ||)
+                    guard Precedence.concat >= minPrec else { return left }
+                    index += 1
+                    let right = try parseBinary(Precedence.concat + 1)
+                    left = try operatorExpr(t.text, left, right, pos: t.position)
+                    continue
                 default: return left
                 }
                 guard prec >= minPrec else { return left }
@@ -87,6 +113,17 @@ extension SQLParser {
                 return left
             }
         }
+    }
+
+    /// A binary operator given by its symbol (OPERATOR(...) and the regex operators).
+    func operatorExpr(_ sym: String, _ l: Expr, _ r: Expr, pos: Int) throws -> Expr {
+        let ops: [String: BinaryOperator] = ["=": .equal, "<>": .notEqual, "!=": .notEqual, "<": .less, "<=": .lessEqual, ">": .greater,
+                                             ">=": .greaterEqual, "||": .concat, "+": .add, "-": .subtract, "*": .multiply, "/": .divide, "%": .modulo]
+        if let op = ops[sym] { return .binary(op, l, r, pos: l.pos) }
+        let regex: [String: String] = ["~": "pg_regex_match", "~*": "pg_regex_imatch", "!~": "pg_regex_not_match", "!~*": "pg_regex_not_imatch",
+                                         "&": "pg_bitand"]
+        if let fn = regex[sym] { return .function(FunctionCall(name: QualifiedName([fn], pos: pos), arguments: [l, r]), pos: l.pos) }
+        throw AurumError.syntax("operator \(sym) is not supported", position: pos)
     }
 
     /// Prefix operators (`NOT`, unary `-`/`+`), then postfix operators on a primary.
@@ -123,6 +160,10 @@ extension SQLParser {
                 let sub = try parseExpr()
                 try expectSymbol("]")
                 e = .subscript(e, sub, pos: e.pos)
+            } else if peek.isKeyword("COLLATE") && (peek(1).kind == .word || peek(1).kind == .quotedIdentifier) {
+                // `x COLLATE name`: Aurum compares bytes (C collation); the clause is accepted and ignored
+                index += 2
+                while isSymbol(".") && (peek(1).kind == .word || peek(1).kind == .quotedIdentifier) { index += 2 }
             } else {
                 return e
             }
@@ -178,8 +219,13 @@ extension SQLParser {
             try expectSymbol(")")
             return .inList(left, list, negated: negated, pos: left.pos)
         default: // LIKE, ILIKE
-            let pattern = try parseBinary(Precedence.concat)
-            if isKeyword("ESCAPE") { throw notSupported("LIKE ... ESCAPE", at: peek) }
+            var pattern = try parseBinary(Precedence.concat)
+            if isKeyword("ESCAPE") {
+                // rewritten to the default backslash escape by pg_like_escape(pattern, escape)
+                let e = advance()
+                let esc = try parseBinary(Precedence.concat)
+                pattern = .function(FunctionCall(name: QualifiedName(["pg_like_escape"], pos: e.position), arguments: [pattern, esc]), pos: pattern.pos)
+            }
             let op: BinaryOperator = t.upper == "LIKE" ? (negated ? .notLike : .like) : (negated ? .notIlike : .ilike)
             return .binary(op, left, pattern, pos: left.pos)
         }
@@ -260,6 +306,13 @@ extension SQLParser {
             let q = try parseQuery()
             try expectSymbol(")")
             return .exists(q, negated: false, pos: t.position)
+        case "ARRAY" where next.isSymbol("(") && peek(2).isKeyword("SELECT"):
+            // ARRAY(subquery): bound as the function `array` over a subquery (array text result)
+            index += 2
+            let qpos = peek.position
+            let q = try parseQuery()
+            try expectSymbol(")")
+            return .function(FunctionCall(name: QualifiedName(["array"], pos: t.position), arguments: [.subquery(q, pos: qpos)]), pos: t.position)
         case "ARRAY" where next.isSymbol("["):
             index += 2
             return .array(try parseArrayElements(open: next), pos: t.position)
@@ -314,6 +367,13 @@ extension SQLParser {
             return .tuple(items, pos: open.position)
         }
         try expectSymbol(")")
+        if isSymbol("."), peek(1).kind == .word || peek(1).kind == .quotedIdentifier {
+            // `(record).field`: PostgreSQL composite field selection
+            index += 1
+            let field = advance()
+            return .function(FunctionCall(name: QualifiedName(["pg_record_field"], pos: field.position),
+                                          arguments: [first, .literal(.string(field.text), pos: field.position)]), pos: open.position)
+        }
         return first
     }
 

@@ -11,10 +11,12 @@ extension SQLParser {
         var with: [CommonTableExpression] = []
         var scalars: [ScalarWith] = []
         if acceptKeyword("WITH") {
-            if isKeyword("RECURSIVE") { throw notSupported("WITH RECURSIVE", at: peek) }
+            let recursive = acceptKeyword("RECURSIVE")
             repeat {
                 if isCommonTableExpressionStart {
-                    with.append(try parseCommonTableExpression())
+                    var cte = try parseCommonTableExpression()
+                    cte.recursive = recursive
+                    with.append(cte)
                 } else {
                     // ClickHouse: `WITH <expr> AS name`
                     let e = try parseExpr()

@@ -39,6 +39,11 @@ extension SQLParser {
 
     /// A type name without wrappers or array brackets.
     mutating func parseBaseType() throws -> TypeName {
+        // pg_catalog.int4, "pg_catalog"."regclass": the builtin types live in pg_catalog
+        if (peek.kind == .word || peek.kind == .quotedIdentifier) && peek.text.lowercased() == "pg_catalog" && peek(1).isSymbol(".")
+            && (peek(2).kind == .word || peek(2).kind == .quotedIdentifier) {
+            index += 2
+        }
         let t = peek
         var type = TypeName(name: t.text, pos: t.position)
         if t.kind == .word {

@@ -382,6 +382,7 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         server.threadPool.submit { _ in
             let result = PGSessionSetup.run(engine: engine, parameters: parameters)
+            result.session.backendPID = connection.processID
             connection.attach(result.session)
             eventLoop.execute { bound.value.setupFinished(result) }
         }

@@ -26,11 +26,16 @@ struct PGResultWriter {
 
     static let canceled = AurumError(.queryCanceled, "canceling statement due to user request")
 
-    /// RowDescription for `columns`, with one format code per column.
-    mutating func rowDescription(_ columns: [(name: String, type: DataType)], formats: [PGFormat]) {
+    /// RowDescription for `columns`, with one format code per column; `sources` gives the
+    /// table OID and attribute number of plain table columns (psqlODBC looks them up in
+    /// pg_attribute), zero otherwise.
+    mutating func rowDescription(_ columns: [(name: String, type: DataType)], formats: [PGFormat],
+                                 sources: [PGColumnSource?] = []) {
         let fields = columns.enumerated().map { i, c -> PGBackend.Field in
             let info = PGTypes.info(for: c.type)
-            return PGBackend.Field(name: c.name, typeOID: info.oid, typeSize: info.size, typeModifier: info.modifier,
+            let src = i < sources.count ? sources[i] : nil
+            return PGBackend.Field(name: c.name, tableOID: src?.tableOID ?? 0, attributeNumber: src?.attnum ?? 0,
+                                   typeOID: info.oid, typeSize: info.size, typeModifier: info.modifier,
                                    format: i < formats.count ? formats[i] : .text)
         }
         PGBackend.rowDescription(fields, into: &out)

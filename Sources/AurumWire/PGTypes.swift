@@ -1,4 +1,5 @@
 import AurumCore
+import AurumEngine
 
 // How Aurum types and values appear on the PostgreSQL wire (issue #3): the type OIDs of
 // RowDescription/ParameterDescription, the text and binary encodings of DataRow fields, and the
@@ -91,24 +92,10 @@ public enum PGTypes {
 
     /// The wire type of an Aurum type (nullability and LowCardinality do not matter).
     public static func info(for type: DataType) -> PGTypeInfo {
-        // name and size come from the one table of builtin types (`builtins`)
-        switch type.base {
-        case .bool: return byOID[boolOID]!
-        case .int8, .int16, .uint8: return byOID[int2OID]!
-        case .int32, .uint16: return byOID[int4OID]!
-        case .int64, .uint32: return byOID[int8OID]!
-        case .uint64: return byOID[numericOID]!
-        case .float32: return byOID[float4OID]!
-        case .float64: return byOID[float8OID]!
-        case .decimal(let p, let s):
-            var t = byOID[numericOID]!
-            t.modifier = Int32(((p << 16) | s) + 4)
-            return t
-        case .string, .nothing: return byOID[textOID]!
-        case .date: return byOID[dateOID]!
-        case .dateTime, .dateTime64: return byOID[timestampOID]!
-        case .uuid: return byOID[uuidOID]!
-        }
+        // OID, name and size come from the engine's type table (`PGTypeCatalog`), as pg_type does
+        var t = byOID[PGTypeCatalog.oid(for: type)]!
+        t.modifier = PGTypeCatalog.modifier(for: type)
+        return t
     }
 
     /// The Aurum type for a declared parameter/column OID, nil when Aurum has no such type.
@@ -137,72 +124,13 @@ public enum PGTypes {
 
     // MARK: pg_type
 
-    /// Every type the server returns plus the ones drivers commonly look up (pg_type rows).
-    public static let builtins: [PGTypeInfo] = [
-        PGTypeInfo(oid: 16, name: "bool", size: 1),
-        PGTypeInfo(oid: 17, name: "bytea", size: -1),
-        PGTypeInfo(oid: 18, name: "char", size: 1),
-        PGTypeInfo(oid: 19, name: "name", size: 64),
-        PGTypeInfo(oid: 20, name: "int8", size: 8),
-        PGTypeInfo(oid: 21, name: "int2", size: 2),
-        PGTypeInfo(oid: 22, name: "int2vector", size: -1),
-        PGTypeInfo(oid: 23, name: "int4", size: 4),
-        PGTypeInfo(oid: 24, name: "regproc", size: 4),
-        PGTypeInfo(oid: 25, name: "text", size: -1),
-        PGTypeInfo(oid: 26, name: "oid", size: 4),
-        PGTypeInfo(oid: 28, name: "xid", size: 4),
-        PGTypeInfo(oid: 29, name: "cid", size: 4),
-        PGTypeInfo(oid: 30, name: "oidvector", size: -1),
-        PGTypeInfo(oid: 114, name: "json", size: -1),
-        PGTypeInfo(oid: 142, name: "xml", size: -1),
-        PGTypeInfo(oid: 700, name: "float4", size: 4),
-        PGTypeInfo(oid: 701, name: "float8", size: 8),
-        PGTypeInfo(oid: 705, name: "unknown", size: -2),
-        PGTypeInfo(oid: 1042, name: "bpchar", size: -1),
-        PGTypeInfo(oid: 1043, name: "varchar", size: -1),
-        PGTypeInfo(oid: 1082, name: "date", size: 4),
-        PGTypeInfo(oid: 1083, name: "time", size: 8),
-        PGTypeInfo(oid: 1114, name: "timestamp", size: 8),
-        PGTypeInfo(oid: 1184, name: "timestamptz", size: 8),
-        PGTypeInfo(oid: 1186, name: "interval", size: 16),
-        PGTypeInfo(oid: 1700, name: "numeric", size: -1),
-        PGTypeInfo(oid: 2205, name: "regclass", size: 4),
-        PGTypeInfo(oid: 2206, name: "regtype", size: 4),
-        PGTypeInfo(oid: 2950, name: "uuid", size: 16),
-        PGTypeInfo(oid: 3802, name: "jsonb", size: -1),
-        // array types (typelem/typarray: see `arrayTypes`)
-        PGTypeInfo(oid: 1000, name: "_bool", size: -1),
-        PGTypeInfo(oid: 1001, name: "_bytea", size: -1),
-        PGTypeInfo(oid: 1002, name: "_char", size: -1),
-        PGTypeInfo(oid: 1003, name: "_name", size: -1),
-        PGTypeInfo(oid: 1005, name: "_int2", size: -1),
-        PGTypeInfo(oid: 1007, name: "_int4", size: -1),
-        PGTypeInfo(oid: 1009, name: "_text", size: -1),
-        PGTypeInfo(oid: 1014, name: "_bpchar", size: -1),
-        PGTypeInfo(oid: 1015, name: "_varchar", size: -1),
-        PGTypeInfo(oid: 1016, name: "_int8", size: -1),
-        PGTypeInfo(oid: 1021, name: "_float4", size: -1),
-        PGTypeInfo(oid: 1022, name: "_float8", size: -1),
-        PGTypeInfo(oid: 1028, name: "_oid", size: -1),
-        PGTypeInfo(oid: 1115, name: "_timestamp", size: -1),
-        PGTypeInfo(oid: 1182, name: "_date", size: -1),
-        PGTypeInfo(oid: 1183, name: "_time", size: -1),
-        PGTypeInfo(oid: 1185, name: "_timestamptz", size: -1),
-        PGTypeInfo(oid: 1187, name: "_interval", size: -1),
-        PGTypeInfo(oid: 1231, name: "_numeric", size: -1),
-        PGTypeInfo(oid: 2951, name: "_uuid", size: -1),
-        PGTypeInfo(oid: 199, name: "_json", size: -1),
-        PGTypeInfo(oid: 3807, name: "_jsonb", size: -1),
-    ]
+    /// Every type the server returns plus the ones drivers commonly look up (pg_type rows);
+    /// the table lives in the engine (`PGTypeCatalog`, which pg_catalog.pg_type is built from).
+    public static let builtins: [PGTypeInfo] = PGTypeCatalog.builtins.map { PGTypeInfo(oid: $0.oid, name: $0.name, size: $0.size) }
 
     /// (element OID, array OID) pairs of the array types in `builtins`: pg_type.typarray of the
     /// element and pg_type.typelem of the array.
-    public static let arrayTypes: [(element: UInt32, array: UInt32)] = [
-        (16, 1000), (17, 1001), (18, 1002), (19, 1003), (21, 1005), (23, 1007), (25, 1009),
-        (1042, 1014), (1043, 1015), (20, 1016), (700, 1021), (701, 1022), (26, 1028),
-        (1114, 1115), (1082, 1182), (1083, 1183), (1184, 1185), (1186, 1187), (1700, 1231),
-        (2950, 2951), (114, 199), (3802, 3807),
-    ]
+    public static let arrayTypes: [(element: UInt32, array: UInt32)] = PGTypeCatalog.arrayTypes
 
     private static let byOID: [UInt32: PGTypeInfo] = Dictionary(builtins.map { ($0.oid, $0) }, uniquingKeysWith: { a, _ in a })
     private static let byName: [String: PGTypeInfo] = Dictionary(builtins.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -220,20 +148,7 @@ public enum PGTypes {
 
     /// pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan,
     /// A array, X unknown, U user/other, Z internal.
-    public static func category(oid: UInt32) -> Character {
-        switch oid {
-        case boolOID: return "B"
-        case int2OID, int4OID, int8OID, float4OID, float8OID, numericOID, oidOID, regprocOID,
-             regclassOID, regtypeOID: return "N"
-        case textOID, varcharOID, bpcharOID, nameOID: return "S"
-        case dateOID, timeOID, timestampOID, timestamptzOID: return "D"
-        case intervalOID: return "T"
-        case unknownOID: return "X"
-        case charOID: return "Z"
-        case int2vectorOID, oidvectorOID: return "A"
-        default: return elementOfArray[oid] != nil ? "A" : "U"
-        }
-    }
+    public static func category(oid: UInt32) -> Character { PGTypeCatalog.category(oid: oid) }
 }
 
 // MARK: - Encoding

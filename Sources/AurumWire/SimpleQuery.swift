@@ -121,7 +121,7 @@ struct PGSimpleQuery {
     /// Sends one statement result.
     private mutating func send(_ r: StatementResult, tag: String?) throws {
         if !r.columnNames.isEmpty {
-            writer.rowDescription(Array(zip(r.columnNames, r.columnTypes)), formats: [])
+            writer.rowDescription(Array(zip(r.columnNames, r.columnTypes)), formats: [], sources: r.sourceColumns)
             try writer.dataRows(r.blocks, width: r.columnNames.count, formats: [])
         }
         PGBackend.commandComplete(tag ?? r.commandTag, into: &writer.out)

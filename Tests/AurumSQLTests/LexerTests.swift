@@ -85,8 +85,13 @@ import Testing
         }
     }
 
+    @Test func postgresOperatorSymbols() throws {
+        let symbols = try Lexer.tokenize("a ~ b ~* c !~ d !~* e & f != g").filter { $0.kind == .symbol }.map(\.text)
+        #expect(symbols == ["~", "~*", "!~", "!~*", "&", "!="])
+    }
+
     @Test func unknownCharacterAndEmptyQuotedIdentifierAreErrors() throws {
-        #expect(throws: AurumError.self) { try Lexer.tokenize("SELECT a ~ b") }
+        #expect(throws: AurumError.self) { try Lexer.tokenize("SELECT a ? b") }
         #expect(throws: AurumError.self) { try Lexer.tokenize(#"SELECT """#) }
         #expect(throws: AurumError.self) { try Lexer.tokenize("SELECT 0xFFFFFFFFFFFFFFFFFF") }
     }

@@ -112,6 +112,17 @@ import Testing
         #expect(try sx("x::pg_catalog.text") == "(:: x text)")
     }
 
+    @Test func postgresCatalogSpellings() throws {
+        #expect(try sx("a ~ '^x'") == "pg_regex_match(a '^x')")
+        #expect(try sx("a OPERATOR(pg_catalog.~) 'p' COLLATE pg_catalog.default AND b") == "(AND pg_regex_match(a 'p') b)")
+        #expect(try sx("a OPERATOR(pg_catalog.=) 1") == "(= a 1)")
+        #expect(try sx("a NOT LIKE 'x/_%' ESCAPE '/'") == "(NOT LIKE a pg_like_escape('x/_%' '/'))")
+        #expect(try sx("ARRAY(SELECT 1)") == "array(<subquery>)")
+        #expect(try sx("(i.keys).x") == "pg_record_field(i.keys 'x')")
+        #expect(try sx("a & 1 = 0") == "(= pg_bitand(a 1) 0)")
+        #expect(parseError("SELECT a OPERATOR(pg_catalog.) b") != nil)
+    }
+
     @Test func caseExpressions() throws {
         #expect(try sx("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END") == "(CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3)")
         #expect(try sx("CASE x WHEN 1 THEN 'a' END") == "(CASE x WHEN 1 THEN 'a')")

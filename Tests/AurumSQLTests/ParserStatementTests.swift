@@ -114,10 +114,19 @@ import Testing
 
     @Test func unsupportedStatementsSay0A000() {
         for sql in ["UPDATE t SET a = 1", "LISTEN ch", "GRANT SELECT ON t TO u", "ROLLBACK TO SAVEPOINT s", "SELECT 1 FROM a NATURAL JOIN b",
-                    "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r",
                     "SELECT 1 FORMAT JSON", "SELECT 1 SETTINGS max_threads = 1"] {
             #expect(parseError(sql)?.code == .featureNotSupported, "\(sql)")
         }
+    }
+
+    @Test func withRecursiveMarksItsCTEs() throws {
+        guard case .query(let q) = try parseOne("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r") else {
+            Issue.record("not a query"); return
+        }
+        #expect(q.with.map(\.recursive) == [true])
+        #expect(q.with.first?.columnAliases == ["n"])
+        guard case .query(let plain) = try parseOne("WITH c AS (SELECT 1) SELECT * FROM c") else { Issue.record("not a query"); return }
+        #expect(plain.with.map(\.recursive) == [false])
     }
 
     @Test func clickHouseScalarWithMixesWithCTEs() throws {

@@ -268,7 +268,7 @@ func appendNumber(_ out: inout [UInt8], _ v: Int, width: Int, pad: UInt8 = 48) {
 /// One step of a compiled date format.
 private enum FormatOp: Sendable {
     case literal([UInt8])
-    case year(width: Int), year2, century, month, monthSpace, day, daySpace, dayOfYear, quarter
+    case year(width: Int), year2, century, month, monthSpace, day, daySpace, dayOfYear, weekOfYear, quarter
     case hour24, hour12, minute, second, ampm(upper: Bool, dots: Bool), fraction(digits: Int)
     case monthName(abbrev: Bool, case: Int, fill: Bool), dayName(abbrev: Bool, case: Int, fill: Bool)
     case isoDayOfWeek, dayOfWeekSunday0, dayOfWeekSunday1, isoWeek, isoYear, isoYear2, offset
@@ -386,6 +386,7 @@ private func compilePostgresFormat(_ f: String) -> [FormatOp] {
         else if atCI("YY") { op = .year2; len = 2 }
         else if atCI("IYYY") { op = .isoYear; len = 4 }
         else if atCI("IW") { op = .isoWeek; len = 2 }
+        else if atCI("WW") { op = .weekOfYear; len = 2 }
         else if atCI("ID") { op = .isoDayOfWeek; len = 2 }
         else if atCI("CC") { op = .century; len = 2 }
         else if atCI("MONTH") { op = .monthName(abbrev: false, case: nameCase(5), fill: !fill); len = 5 }
@@ -450,6 +451,7 @@ private func renderFormat(_ ops: [FormatOp], _ c: Column, _ n: Int, unpadded: Bo
             case .day: appendNumber(&out.bytes, t.day, width: 2)
             case .daySpace: appendNumber(&out.bytes, t.day, width: spacePad == 0 ? 1 : 2, pad: spacePad)
             case .dayOfYear: appendNumber(&out.bytes, dayOfYear(t.days, t.year), width: 3)
+            case .weekOfYear: appendNumber(&out.bytes, (dayOfYear(t.days, t.year) - 1) / 7 + 1, width: 2)
             case .quarter: appendNumber(&out.bytes, (t.month - 1) / 3 + 1, width: 1)
             case .hour24: appendNumber(&out.bytes, t.hour, width: 2)
             case .hour24Space: appendNumber(&out.bytes, t.hour, width: spacePad == 0 ? 1 : 2, pad: spacePad)
