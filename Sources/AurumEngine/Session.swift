@@ -20,8 +20,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     static let versionString = "PostgreSQL 15.0 (Aurum \(version)) on x86_64-linux, compiled by Swift 6"
 
     let engine: Engine
-    private let lock = NSLock()
-    private let current = Mutex<QueryContext?>(nil)
+    let lock = NSLock()
+    let current = Mutex<QueryContext?>(nil)
     var currentDatabase = "default"
     var user = "aurum"
     var settings: [String: String] = [:]
@@ -74,7 +74,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     func runQuery(_ q: Query, parameters: [Value]) throws -> StatementResult {
         let binder = Binder(session: self, parameters: parameters)
         let (plan, names) = try binder.bindQuery(q)
-        let blocks = try run(plan)
+        let ctx = current.withLock { $0 } ?? makeContext()
+        let blocks = try Executor.collect(try Executor(ctx: ctx).stream(Optimizer.optimize(plan)))
         let types = plan.types
         let n = blocks.reduce(0) { $0 + $1.count }
         // result column types: widen to nullable when data has nulls
