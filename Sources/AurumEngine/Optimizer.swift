@@ -18,7 +18,7 @@ enum Optimizer {
                 return .scan(s)
             }
             return .filter(i, e)
-        case .scan, .rows: return p
+        case .scan, .rows, .series: return p
         case .project(let i, let es): return .project(pushFilters(i), es)
         case .aggregate(let i, let g, let a, let t): return .aggregate(pushFilters(i), groups: g, aggregates: a, totals: t)
         case .sort(let i, let k, let l): return .sort(pushFilters(i), k, limit: l)
@@ -48,6 +48,8 @@ enum Optimizer {
             return (.scan(s), m)
         case .rows(let b):
             return (.rows(b), identity(b.columns.count))
+        case .series:
+            return (p, identity(1))
         case .filter(let i, let e):
             let (ni, m) = prune(i, required.union(e.columns))
             return (.filter(ni, e.remap(m)), m)
@@ -113,6 +115,7 @@ enum Optimizer {
             return [pad + "Scan \(s.table.database).\(s.table.name) [\(cols)]" + (s.filter.map { " filter \($0)" } ?? "") + (s.final ? " FINAL" : "")
                     + " parts=\(s.snapshot.parts.count)"]
         case .rows(let b): return [pad + "Rows (\(b.count))"]
+        case .series(let s): return [pad + "Series (\(s.count) values from \(s.start) step \(s.step))"]
         case .filter(let i, let e): return [pad + "Filter \(e)"] + explain(i, depth + 1)
         case .project(let i, let es): return [pad + "Project \(es.map(\.description).joined(separator: ", "))"] + explain(i, depth + 1)
         case .aggregate(let i, let g, let a, _): return [pad + "Aggregate keys=[\(g.map(\.description).joined(separator: ", "))] aggs=[\(a.map(\.key).joined(separator: ", "))]"] + explain(i, depth + 1)

@@ -12,6 +12,29 @@ struct ScanNode: @unchecked Sendable {
     var final: Bool
 }
 
+/// An arithmetic series of `count` values from `start` by `step` (UInt64 for numbers(),
+/// Int64 for generate_series).
+struct SeriesNode: Sendable {
+    var start: Int64
+    var count: Int64
+    var step: Int64
+    var unsigned: Bool
+
+    /// Rows per generated block.
+    static let blockRows = 65_536
+
+    /// Values `offset ..< offset + n` of the series.
+    func block(offset: Int64, count n: Int) -> Block {
+        let first = start &+ offset &* step
+        if unsigned {
+            let a = (0..<n).map { UInt64(bitPattern: first &+ Int64($0) &* step) }
+            return Block(columns: [Column(type: .uint64, data: .uint64(a))], count: n)
+        }
+        let a = (0..<n).map { first &+ Int64($0) &* step }
+        return Block(columns: [Column(type: .int64, data: .int64(a))], count: n)
+    }
+}
+
 struct SortKey: Sendable {
     var expr: BoundExpr
     var ascending: Bool
@@ -23,6 +46,9 @@ indirect enum Plan: @unchecked Sendable {
     case scan(ScanNode)
     /// Constant rows (VALUES, virtual tables, the one-row input of FROM-less SELECT).
     case rows(Block)
+    /// numbers(N) / generate_series: produced block by block, never materialised whole
+    /// unless an operator needs all of it.
+    case series(SeriesNode)
     case filter(Plan, BoundExpr)
     case project(Plan, [BoundExpr])
     /// Output: group keys then aggregates. `totals`: append a row aggregated over all groups.
@@ -39,6 +65,7 @@ indirect enum Plan: @unchecked Sendable {
         switch self {
         case .scan(let s): return s.columns.map { s.table.definition.columns[$0].type }
         case .rows(let b): return b.columns.map(\.type)
+        case .series(let s): return [s.unsigned ? .uint64 : .int64]
         case .filter(let p, _), .sort(let p, _, _), .limit(let p, _, _), .limitBy(let p, _, _, _), .distinct(let p): return p.types
         case .project(_, let es): return es.map(\.type)
         case .aggregate(_, let g, let a, _): return g.map(\.type) + a.map(\.returnType)

@@ -211,7 +211,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     func runQuery(_ q: Query, parameters: [Value]) throws -> StatementResult {
         let binder = Binder(session: self, parameters: parameters)
         let (plan, names) = try binder.bindQuery(q)
-        let blocks = try run(plan)
+        let ctx = current.withLock { $0 } ?? makeContext()
+        let blocks = try Executor.collect(try Executor(ctx: ctx).stream(Optimizer.optimize(plan)))
         let types = plan.types
         let n = blocks.reduce(0) { $0 + $1.count }
         // result column types: widen to nullable when data has nulls

@@ -15,16 +15,16 @@ enum TableFunctions {
         case "numbers", "system.numbers":
             let (start, count): (Int64, Int64) = args.count >= 2 ? (try int(0), try int(1)) : (0, try int(0))
             guard count >= 0, count <= 2_000_000_000 else { throw AurumError(.invalidParameterValue, "numbers(): count out of range") }
-            return (.rows(seriesBlock(start: start, count: count, step: 1, unsigned: true)), ["number"])
+            return (.series(SeriesNode(start: start, count: count, step: 1, unsigned: true)), ["number"])
         case "generate_series":
             // a NULL bound gives no rows, as in PostgreSQL
-            if args.contains(where: \.isNull) { return (.rows(seriesBlock(start: 0, count: 0, step: 1, unsigned: false)), ["generate_series"]) }
+            if args.contains(where: \.isNull) { return (.series(SeriesNode(start: 0, count: 0, step: 1, unsigned: false)), ["generate_series"]) }
             let a = try int(0), b = try int(1)
             let step = args.count >= 3 ? try int(2) : 1
             guard step != 0 else { throw AurumError(.invalidParameterValue, "step size cannot equal zero") }
             let count = max(0, (b - a) / step + 1)
             guard count <= 100_000_000 else { throw AurumError(.invalidParameterValue, "generate_series: too many rows") }
-            return (.rows(seriesBlock(start: a, count: count, step: step, unsigned: false)), ["generate_series"])
+            return (.series(SeriesNode(start: a, count: count, step: step, unsigned: false)), ["generate_series"])
         default:
             if let r = try PGCatalog.tableFunction(f.name.last.lowercased(), args) { return r }
             // a scalar function in FROM: one row, one column (PostgreSQL)
@@ -39,15 +39,5 @@ enum TableFunctions {
             }
             throw AurumError(.undefinedFunction, "table function \(f.name.last) does not exist", hint: "available: numbers(N), generate_series(a, b[, step])")
         }
-    }
-
-    static func seriesBlock(start: Int64, count: Int64, step: Int64, unsigned: Bool) -> Block {
-        let n = Int(count)
-        if unsigned {
-            let a = (0..<n).map { UInt64(bitPattern: start &+ Int64($0)) }
-            return Block(columns: [Column(type: .uint64, data: .uint64(a))], count: n)
-        }
-        let a = (0..<n).map { start &+ Int64($0) &* step }
-        return Block(columns: [Column(type: .int64, data: .int64(a))], count: n)
     }
 }

@@ -17,14 +17,12 @@ struct Executor {
         switch plan {
         case .scan: fatalError("unreachable: scans are pipelines")
         case .rows(let b): return [b]
-        case .filter(let p, let e):
-            return try run(p).compactMap { b in
-                let sel = try Evaluator.select(e, b)
-                if sel.count == b.count { return b }
-                return sel.isEmpty ? nil : b.gather(sel)
-            }
-        case .project(let p, let es):
-            return try run(p).map { b in Block(columns: try es.map { try Evaluator.evaluate($0, b) }, count: b.count) }
+        case .series(let s):
+            try ctx.checkMemory(Int(s.count) * 8, "numbers()/generate_series")
+            return [s.block(offset: 0, count: Int(s.count))]
+        case .filter, .project, .limit, .distinct, .union:
+            // Streaming operators: pulled block by block (a LIMIT stops its input early).
+            return try Executor.collect(try stream(plan))
         case .aggregate(let input, let groups, let aggs, let totals):
             let agg = Aggregation(groups: groups, aggregates: aggs, ctx: ctx)
             if let pipe = ScanPipeline(input) {
@@ -32,28 +30,20 @@ struct Executor {
                 return [try result.finish(totals: totals)]
             }
             var state = agg.makeLocal()
-            for b in try run(input) { try state.consume(b) }
+            let blocks = try stream(input)
+            while let b = try blocks.next() {
+                try ctx.checkCancelled()
+                try state.consume(b)
+            }
             return [try state.finish(totals: totals)]
         case .sort(let p, let keys, let limit):
-            let input = Block.concat(try run(p), types: p.types)
-            return [try Sorter.sort(input, keys, limit: limit, ctx: ctx)]
-        case .limit(let p, let limit, let offset):
-            var out: [Block] = []
-            var skip = offset
-            var left = limit ?? Int.max
-            for b in try run(p) {
-                if left == 0 { break }
-                var start = 0
-                if skip > 0 { let s = min(skip, b.count); skip -= s; start = s }
-                let take = min(left, b.count - start)
-                if take > 0 { out.append(start == 0 && take == b.count ? b : b.slice(start..<(start + take))); left -= take }
-            }
-            return out
+            return [try sortStream(try stream(p), types: p.types, keys: keys, limit: limit)]
         case .limitBy(let p, let keys, let limit, let offset):
             let table = GroupTable(keyTypes: keys.map(\.type))
             var counts: [Int] = []
             var out: [Block] = []
-            for b in try run(p) {
+            let blocks = try stream(p)
+            while let b = try blocks.next() {
                 let kc = try keys.map { try Evaluator.evaluate($0, b) }
                 var newRows: [Int32] = []
                 let ids = table.insert(kc, b.count, newRows: &newRows)
@@ -68,24 +58,33 @@ struct Executor {
                 if !sel.isEmpty { out.append(b.gather(sel)) }
             }
             return out
-        case .distinct(let p):
-            let types = p.types
-            let table = GroupTable(keyTypes: types)
-            var out: [Block] = []
-            for b in try run(p) {
-                var newRows: [Int32] = []
-                _ = table.insert(b.columns, b.count, newRows: &newRows)
-                try ctx.checkMemory(table.memoryBytes, "DISTINCT")
-                if !newRows.isEmpty { out.append(newRows.count == b.count ? b : b.gather(newRows)) }
-            }
-            return out
         case .join(let l, let r, let kind, let lk, let rk, let residual):
             return try HashJoin(ctx: ctx).run(left: l, right: r, kind: kind, leftKeys: lk, rightKeys: rk, residual: residual, executor: self)
-        case .union(let ps):
-            var out: [Block] = []
-            for p in ps { out.append(contentsOf: try run(p)) }
-            return out
         }
+    }
+
+    /// ORDER BY over a stream. The buffered input counts against the memory limit as it
+    /// grows (so a huge input fails with 53200 instead of exhausting memory); with a LIMIT
+    /// the buffer is cut back to the best `limit` rows whenever it grows large, so a top-N
+    /// runs in memory proportional to N.
+    func sortStream(_ input: BlockStream, types: [DataType], keys: [SortKey], limit: Int?) throws -> Block {
+        var buffered: [Block] = []
+        var rows = 0, bytes = 0
+        let rowWidth = types.reduce(0) { $0 + max(8, $1.byteWidth ?? 16) }
+        let compactAt = limit.map { max(4 * $0, 262_144) }
+        while let b = try input.next() {
+            buffered.append(b)
+            rows += b.count
+            bytes += b.count * rowWidth
+            if let compactAt, let limit, rows >= compactAt {
+                let top = try Sorter.sort(Block.concat(buffered, types: types), keys, limit: limit, ctx: ctx)
+                buffered = [top]
+                rows = top.count
+                bytes = rows * rowWidth
+            }
+            try ctx.checkMemory(bytes, "ORDER BY")
+        }
+        return try Sorter.sort(Block.concat(buffered, types: types), keys, limit: limit, ctx: ctx)
     }
 
     // MARK: parallel scan pipelines
@@ -95,7 +94,6 @@ struct Executor {
 
     func runPipeline(_ pipe: ScanPipeline, sink: Sink) throws -> PipelineResult {
         let scan = pipe.scan
-        let morsels = try Pruning.morsels(scan, granulesPerMorsel: Executor.morselGranules)
         if scan.final, case .plain = scan.table.storage.schema.mergeMode {} else if scan.final {
             // FINAL on a Replacing/Summing table: read the merged view (single-threaded).
             let blocks = try scan.table.storage.readFinal(snapshot: scan.snapshot, columns: scan.columns)
@@ -104,22 +102,56 @@ struct Executor {
                                        bytes: Int(Double(scan.snapshot.parts.reduce(0) { $0 + $1.bytesUncompressed }) * fraction))
             return try consumeSerial(blocks, pipe, sink)
         }
+        let morsels = try Pruning.morsels(scan, granulesPerMorsel: Executor.morselGranules)
         let filter = ScanFilter(scan.filter, scan: scan)
-        let next = Atomic<Int>(0)
-        let n = morsels.count
+        var res = PipelineResult()
+        if case .aggregate(let agg) = sink {
+            let locals = Mutex<[Aggregation.Local]>([])
+            try forEachMorsel(morsels, 0..<morsels.count, pipe, filter, makeState: { agg.makeLocal() },
+                              consume: { local, _, block in try local.consume(block) },
+                              finish: { local in locals.withLock { $0.append(local) } })
+            var all = locals.withLock { $0 }
+            var merged = all.isEmpty ? agg.makeLocal() : all.removeFirst()
+            for other in all { try merged.merge(other) }
+            res.aggregate = merged
+        } else {
+            res.blocks = try collectMorsels(morsels, 0..<morsels.count, pipe, filter)
+        }
+        return res
+    }
+
+    /// Runs the pipeline over `morsels[range]` in parallel and returns the non-empty output
+    /// blocks in morsel order.
+    func collectMorsels(_ morsels: [Morsel], _ range: Range<Int>, _ pipe: ScanPipeline, _ filter: ScanFilter) throws -> [Block] {
         let results = Mutex<[Int: Block]>([:])
-        let locals = Mutex<[Aggregation.Local]>([])
+        try forEachMorsel(morsels, range, pipe, filter, makeState: { [Int: Block]() },
+                          consume: { mine, i, block in mine[i] = block },
+                          finish: { mine in if !mine.isEmpty { results.withLock { r in r.merge(mine) { a, _ in a } } } })
+        let r = results.withLock { $0 }
+        return r.keys.sorted().map { r[$0]! }
+    }
+
+    /// The parallel morsel loop: each worker takes the next morsel of `range`, reads it
+    /// through `filter`, applies the pipeline steps and hands the surviving block to `consume`
+    /// with its per-worker state; `finish` receives each worker's state at the end.
+    private func forEachMorsel<State>(
+        _ morsels: [Morsel], _ range: Range<Int>, _ pipe: ScanPipeline, _ filter: ScanFilter,
+        makeState: @Sendable () -> State,
+        consume: @Sendable (inout State, Int, Block) throws -> Void,
+        finish: @Sendable (State) -> Void
+    ) throws {
+        let next = Atomic<Int>(range.lowerBound)
+        let end = range.upperBound
         let ctx = self.ctx
-        try ctx.pool.run(workers: n) { _ in
-            var local: Aggregation.Local? = nil
-            if case .aggregate(let agg) = sink { local = agg.makeLocal() }
-            var mine: [Int: Block] = [:]
+        let scan = pipe.scan
+        try ctx.pool.run(workers: range.count) { _ in
+            var state = makeState()
             var cache = ScanFilter.Cache()
             var rowsRead = 0, bytesRead = 0
             defer { ctx.statistics?.recordScan(rows: rowsRead, bytes: bytesRead) }
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= n { break }
+                if i >= end { break }
                 try ctx.checkCancelled()
                 let (r, by) = Self.readVolume(morsels[i], columns: scan.columns.count,
                                               ofColumns: scan.table.storage.schema.columns.count)
@@ -127,22 +159,10 @@ struct Executor {
                 bytesRead += by
                 guard let b = try filter.read(morsels[i], scan: scan, cache: &cache) else { continue }
                 guard let out = try pipe.apply(b) else { continue }
-                if local != nil { try local!.consume(out) } else { mine[i] = out }
+                try consume(&state, i, out)
             }
-            if let local { locals.withLock { $0.append(local) } }
-            if !mine.isEmpty { results.withLock { r in for (k, v) in mine { r[k] = v } } }
+            finish(state)
         }
-        var res = PipelineResult()
-        if case .aggregate(let agg) = sink {
-            var all = locals.withLock { $0 }
-            var merged = all.isEmpty ? agg.makeLocal() : all.removeFirst()
-            for other in all { try merged.merge(other) }
-            res.aggregate = merged
-        } else {
-            let r = results.withLock { $0 }
-            res.blocks = r.keys.sorted().map { r[$0]! }
-        }
-        return res
     }
 
     private func consumeSerial(_ blocks: [Block], _ pipe: ScanPipeline, _ sink: Sink) throws -> PipelineResult {
