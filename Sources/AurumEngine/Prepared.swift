@@ -139,41 +139,57 @@ extension Binder {
     }
 }
 
-/// A materialised result handed out a few rows at a time: SQL cursors and protocol portals.
+/// A result handed out a few rows at a time: SQL cursors and protocol portals. Rows are
+/// pulled from the statement's stream as they are asked for, so a cursor over a large table
+/// never holds more than a window of it.
 public final class ResultCursor: @unchecked Sendable {
     public let columnNames: [String]
     public let columnTypes: [DataType]
     /// WITH HOLD: survives the end of the transaction.
     public let holdable: Bool
-    private var blocks: [Block]
-    private var blockIndex = 0
+    public let stream: StatementStream
+    /// The block being handed out and the first row of it not handed out yet.
+    private var pending: Block?
     private var rowIndex = 0
 
-    public init(_ result: StatementResult, holdable: Bool = false) {
-        columnNames = result.columnNames
-        columnTypes = result.columnTypes
-        blocks = result.blocks.filter { $0.count > 0 }
+    public convenience init(_ result: StatementResult, holdable: Bool = false) {
+        self.init(stream: StatementStream(result: result), holdable: holdable)
+    }
+
+    public init(stream: StatementStream, holdable: Bool = false) {
+        self.stream = stream
+        columnNames = stream.columnNames
+        columnTypes = stream.columnTypes
         self.holdable = holdable
     }
 
-    public var isExhausted: Bool { blockIndex >= blocks.count }
+    public var isExhausted: Bool { pending == nil && stream.isExhausted }
 
     /// The next `maxRows` rows (fewer at the end), as slices of the result's blocks.
-    public func next(maxRows: Int) -> [Block] {
+    public func next(maxRows: Int) throws -> [Block] {
+        try take(maxRows) { try stream.next() }
+    }
+
+    /// `next(maxRows:)` with the session's statement lock held (FETCH).
+    func nextLocked(maxRows: Int) throws -> [Block] {
+        try take(maxRows) { try stream.nextLocked() }
+    }
+
+    private func take(_ maxRows: Int, _ pull: () throws -> Block?) throws -> [Block] {
         var out: [Block] = []
         var left = maxRows
-        while left > 0, blockIndex < blocks.count {
-            let b = blocks[blockIndex]
+        while left > 0 {
+            if pending == nil {
+                guard let b = try pull() else { break }
+                pending = b
+                rowIndex = 0
+            }
+            let b = pending!
             let n = min(left, b.count - rowIndex)
             out.append(rowIndex == 0 && n == b.count ? b : b.slice(rowIndex..<(rowIndex + n)))
             left -= n
             rowIndex += n
-            if rowIndex == b.count {
-                // release what has been handed out
-                blocks[blockIndex] = Block(columns: [], count: 0)
-                blockIndex += 1
-                rowIndex = 0
-            }
+            if rowIndex == b.count { pending = nil }
         }
         return out
     }
@@ -248,12 +264,17 @@ extension Session {
         return Array(zip(c.columnNames, c.columnTypes))
     }
 
-    func runPrepared(_ p: PreparedStatement, _ stmt: Statement, parameters: [Value]) throws -> StatementResult {
+    /// The parameters of `p`, checked and cast to its parameter types.
+    func preparedValues(_ p: PreparedStatement, _ parameters: [Value]) throws -> [Value] {
         guard parameters.count == p.parameterTypes.count else {
             throw AurumError(.protocolViolation,
                              "bind message supplies \(parameters.count) parameters, but prepared statement requires \(p.parameterTypes.count)")
         }
-        let values = try zip(parameters, p.parameterTypes).map { v, t in v.isNull ? Value.null : try v.cast(to: t) }
+        return try zip(parameters, p.parameterTypes).map { v, t in v.isNull ? Value.null : try v.cast(to: t) }
+    }
+
+    func runPrepared(_ p: PreparedStatement, _ stmt: Statement, parameters: [Value]) throws -> StatementResult {
+        let values = try preparedValues(p, parameters)
         var r = try executeStatement(stmt, text: p.sql, parameters: values)
         // Keep the described column types (RowDescription was sent before the rows).
         if p.returnsRows, r.columnTypes.count == p.columns.count {
@@ -348,12 +369,13 @@ extension Session {
             guard cursors[key] == nil else {
                 throw AurumError(.duplicateCursor, "cursor \"\(name)\" already exists")
             }
-            let r = try runQuery(q, parameters: parameters)
-            cursors[key] = ResultCursor(r, holdable: hold)
+            let stream = try openStream(.query(q), text: "DECLARE \(name)", parameters: parameters)
+            cursors[key] = ResultCursor(stream: stream, holdable: hold)
             return .empty(tag: "DECLARE CURSOR")
         case .fetch(let name, let count, let move):
             guard let c = cursors[name.lowercased()] else { throw Self.noCursor(name) }
-            let blocks = c.next(maxRows: count ?? Int.max)
+            c.stream.restartTimeout()
+            let blocks = try c.nextLocked(maxRows: count ?? Int.max)
             let n = blocks.reduce(0) { $0 + $1.count }
             if move { return .empty(tag: "MOVE \(n)", rowsAffected: n) }
             var types = c.columnTypes

@@ -241,21 +241,25 @@ public final class Session: @unchecked Sendable, SessionContext {
     }
 
     /// `executeStatement` without the statistics.
+    /// Starts the statement_timeout clock for `ctx` (nil when there is no timeout): when it
+    /// runs out the context is cancelled and marked timed out. Cancel the item to stop it.
+    func armStatementTimeout(_ ctx: QueryContext) -> DispatchWorkItem? {
+        let timeout = statementTimeout
+        guard timeout > 0 else { return nil }
+        let hook = wakeHook.withLock { $0 }
+        let item = DispatchWorkItem {
+            ctx.timedOut.store(true, ordering: .relaxed)
+            ctx.cancelled.store(true, ordering: .relaxed)
+            hook?()
+        }
+        Session.timeoutQueue.asyncAfter(deadline: .now() + .milliseconds(timeout), execute: item)
+        return item
+    }
+
     private func executeStatementUncounted(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
         let ctx = makeContext()
         defer { current.withLock { $0 = nil } }
-        let timeout = statementTimeout
-        var timer: DispatchWorkItem?
-        if timeout > 0 {
-            let hook = wakeHook.withLock { $0 }
-            let item = DispatchWorkItem {
-                ctx.timedOut.store(true, ordering: .relaxed)
-                ctx.cancelled.store(true, ordering: .relaxed)
-                hook?()
-            }
-            Session.timeoutQueue.asyncAfter(deadline: .now() + .milliseconds(timeout), execute: item)
-            timer = item
-        }
+        let timer = armStatementTimeout(ctx)
         defer { timer?.cancel() }
         switch stmt {
         case .query(let q):

@@ -237,29 +237,44 @@ struct PGExtendedQuery {
         if p.cursor == nil {
             let step = try PGTransactionControl.step(stmt, text: prepared.sql, status: status)
             try writer.checkCancel()
-            let r = try session.execute(prepared, parameters: p.parameters)
+            let r = try session.stream(prepared, parameters: p.parameters)
             if case .discard("ALL") = stmt { state.reset() }
-            if let notice = step.notice { PGBackend.errorOrNotice(notice, into: &writer.out) }
+            if let notice = step.notice,
+               PGSimpleQuery.sendsNotice(notice.severity, minimum: session.currentSettingValue("client_min_messages")) {
+                PGBackend.errorOrNotice(notice, into: &writer.out)
+            }
             status = step.next
-            if r.columnNames.isEmpty {
+            if !r.returnsRows {
                 let tag = step.tagOverride ?? r.commandTag
                 p.completedTag = tag
                 PGBackend.commandComplete(tag, into: &writer.out)
+                // a SET of a reported setting: ParameterStatus, as after a simple query
+                for (name, value) in session.takeReportedChanges() { PGBackend.parameterStatus(name, value, into: &writer.out) }
                 return
             }
-            p.cursor = ResultCursor(r)
+            p.cursor = ResultCursor(stream: r)
             var words = r.commandTag.split(separator: " ")
             if let last = words.last, Int(last) != nil { words.removeLast() }
             p.verb = words.joined(separator: " ")
         }
         guard let cursor = p.cursor else { return }
-        let blocks = cursor.next(maxRows: maxRows > 0 ? Int(maxRows) : Int.max)
+        cursor.stream.restartTimeout()
+        // Rows are pulled from the statement's stream block by block and written as they come
+        // (backpressure), up to the row limit.
         let width = max(prepared.columns.count, cursor.columnNames.count)
-        try writer.dataRows(blocks, width: width, formats: p.formats)
-        if maxRows > 0 && !cursor.isExhausted {
+        var left = maxRows > 0 ? Int(maxRows) : Int.max
+        var n = 0
+        while left > 0 {
+            let blocks = try cursor.next(maxRows: min(left, 65_536))
+            if blocks.isEmpty { break }
+            let got = blocks.reduce(0) { $0 + $1.count }
+            try writer.dataRows(blocks, width: width, formats: p.formats)
+            n += got
+            left -= got
+        }
+        if maxRows > 0 && !cursor.isExhausted && left == 0 {
             PGBackend.portalSuspended(into: &writer.out)
         } else {
-            let n = blocks.reduce(0) { $0 + $1.count }
             PGBackend.commandComplete("\(p.verb) \(n)", into: &writer.out)
         }
     }

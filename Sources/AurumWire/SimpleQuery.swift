@@ -83,7 +83,9 @@ struct PGSimpleQuery {
             } catch is PGConnectionClosed {
                 throw PGConnectionClosed()
             } catch {
-                fail(error, offset: offset)
+                // A query is bound from the parse of the whole string: its positions are
+                // absolute already. Other statements run from their own text.
+                if case .query = s.statement { fail(error, offset: offset == nil ? nil : 0) } else { fail(error, offset: offset) }
                 break
             }
         }
@@ -92,6 +94,23 @@ struct PGSimpleQuery {
 
     private mutating func runStatement(_ s: ParsedStatement) throws {
         let step = try PGTransactionControl.step(s.statement, text: s.text, status: status)
+        if case .query = s.statement {
+            // Rows stream from the executor as they are computed, in batches that wait for
+            // the client (a large result is never held whole).
+            let stream = try session.stream(s)
+            writer.rowDescription(Array(zip(stream.columnNames, stream.columnTypes)), formats: [],
+                                  sources: stream.sourceColumns)
+            let width = stream.columnNames.count
+            while let block = try stream.next() {
+                try writer.dataRows([block], width: width, formats: [])
+                try writer.checkCancel()
+            }
+            PGBackend.commandComplete(step.tagOverride ?? stream.commandTag, into: &writer.out)
+            // set_config() in a query may change a reported setting
+            for (name, value) in session.takeReportedChanges() { PGBackend.parameterStatus(name, value, into: &writer.out) }
+            status = step.next
+            return
+        }
         let results: [StatementResult]
         if case .copy = s.statement, let hooks = copyHooks {
             // COPY talks to the client itself: everything before it goes out first.
