@@ -34,4 +34,4 @@ step "Loading the demo tables and running a few queries"
 .build/release/aurum demo --data "$data" "$@"
 
 step "Starting the server (Ctrl-C stops it)"
-exec .build/release/aurum serve --data "$data" --port "${AURUM_PORT:-5433}"
+exec .build/release/aurum serve --data "$data" --port "${AURUM_PORT:-5433}" --http-port "${AURUM_HTTP_PORT:-8080}"
