@@ -23,7 +23,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     let lock = NSLock()
     let current = Mutex<QueryContext?>(nil)
     var currentDatabase = "default"
-    var user = "aurum"
+    /// The user name current_user and session_user report (the wire server sets the authenticated one).
+    public var user = "aurum"
     var settings: [String: String] = [:]
     /// Named prepared statements (SQL PREPARE and protocol Parse share them) and SQL cursors.
     var preparedStatements: [String: PreparedStatement] = [:]

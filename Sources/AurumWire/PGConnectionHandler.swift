@@ -625,6 +625,7 @@ enum PGSessionSetup {
     static func run(engine: Engine, parameters: [String: String]) -> Result {
         var result = Result(session: engine.makeSession())
         let session = result.session
+        if let user = parameters["user"], !user.isEmpty { session.user = user }
         if let db = parameters["database"], !db.isEmpty, db != "default" {
             do {
                 _ = try session.execute("USE " + quoteIdentifier(db))

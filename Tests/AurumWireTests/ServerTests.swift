@@ -465,6 +465,20 @@ struct RawProtocolTests {
         }
     }
 
+    @Test func currentUserIsTheStartupUser() async throws {
+        try await TestServer.with { s in
+            let c = try RawClient(port: s.server.port)
+            c.send(RawClient.startupMessage([("user", "analyst"), ("database", "default")]))
+            let startup = c.readUntilReady()
+            let status = startup.filter { $0.type == "S" }.map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(status.contains("session_authorization\u{0}analyst\u{0}"), "\(status)")
+            c.send(RawClient.query("SELECT current_user, session_user"))
+            let r = c.readUntilReady()
+            #expect(r.map(\.type) == ["T", "D", "C", "Z"])
+            #expect(RawClient.textRow(r[1].body) == ["analyst", "analyst"])
+        }
+    }
+
     @Test func pipelinedQueriesAreAnsweredInOrder() async throws {
         try await TestServer.with { s in
             let c = try RawClient(port: s.server.port)
