@@ -32,6 +32,8 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let noActiveSQLTransaction: SQLState = "25P01"
     // Class 26 — invalid SQL statement name (no such prepared statement)
     public static let invalidSQLStatementName: SQLState = "26000"
+    // Class 3B — savepoint exception (no such savepoint)
+    public static let invalidSavepointSpecification: SQLState = "3B001"
     // Class 34 — invalid cursor name (no such cursor or portal)
     public static let invalidCursorName: SQLState = "34000"
     // Class 28 — invalid authorization

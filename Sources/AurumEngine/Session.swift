@@ -35,6 +35,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     /// Whether a transaction block (BEGIN ... COMMIT/ROLLBACK) is open: SET LOCAL values
     /// last until it ends.
     private var inTransaction = false
+    /// The savepoints of the open transaction block, oldest first (names may repeat).
+    private var savepoints: [String] = []
     /// Values to restore at the end of the transaction block (nil: was not set).
     private var localSaved: [String: String?] = [:]
     /// Reported settings (ParameterStatus) changed since `takeReportedChanges()`.
@@ -175,6 +177,10 @@ public final class Session: @unchecked Sendable, SessionContext {
         if d.reported { reportedChanged.append(l) }
     }
 
+    static func noSavepoint(_ name: String) -> AurumError {
+        AurumError(.invalidSavepointSpecification, "savepoint \"\(name)\" does not exist")
+    }
+
     private func resetSetting(_ l: String) {
         let before = settings[l]
         settings[l] = sessionDefaults[l]
@@ -184,6 +190,7 @@ public final class Session: @unchecked Sendable, SessionContext {
     /// The end of a transaction block: SET LOCAL values go back.
     private func endTransaction() {
         inTransaction = false
+        savepoints = []
         for (l, v) in localSaved {
             let before = settings[l]
             settings[l] = v
@@ -395,6 +402,27 @@ public final class Session: @unchecked Sendable, SessionContext {
         case .rollback:
             closeTransactionCursors()
             endTransaction()
+            return .empty(tag: "ROLLBACK")
+        case .savepoint(let name):
+            // Savepoints are names only: like ROLLBACK, ROLLBACK TO undoes no data changes.
+            guard inTransaction else {
+                throw AurumError(.noActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
+            }
+            savepoints.append(name)
+            return .empty(tag: "SAVEPOINT")
+        case .releaseSavepoint(let name):
+            guard inTransaction else {
+                throw AurumError(.noActiveSQLTransaction, "RELEASE SAVEPOINT can only be used in transaction blocks")
+            }
+            guard let i = savepoints.lastIndex(of: name) else { throw Self.noSavepoint(name) }
+            savepoints.removeSubrange(i...)
+            return .empty(tag: "RELEASE")
+        case .rollbackToSavepoint(let name):
+            guard inTransaction else {
+                throw AurumError(.noActiveSQLTransaction, "ROLLBACK TO SAVEPOINT can only be used in transaction blocks")
+            }
+            guard let i = savepoints.lastIndex(of: name) else { throw Self.noSavepoint(name) }
+            savepoints.removeSubrange((i + 1)...)
             return .empty(tag: "ROLLBACK")
         case .declareCursor, .fetch, .closeCursor, .discard, .deallocate, .prepare, .execute:
             return try executeSessionStatement(stmt, parameters: parameters)

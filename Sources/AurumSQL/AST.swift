@@ -459,6 +459,9 @@ public indirect enum Statement: Sendable, Equatable {
     case reset(name: String?)
     /// BEGIN / START TRANSACTION / COMMIT / END / ROLLBACK / ABORT
     case begin, commit, rollback
+    /// `SAVEPOINT name`, `RELEASE [SAVEPOINT] name`, `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`
+    /// (the name folded to lower case unless it was quoted).
+    case savepoint(String), releaseSavepoint(String), rollbackToSavepoint(String)
     /// `DECLARE name [BINARY] [INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH|WITHOUT} HOLD] FOR query`
     case declareCursor(name: String, query: Query, hold: Bool, scroll: Bool)
     /// `FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] name` (`move`: MOVE, no rows returned);
@@ -501,6 +504,8 @@ public indirect enum Statement: Sendable, Equatable {
         case (.setLocal(let n1, let v1), .setLocal(let n2, let v2)): return n1 == n2 && v1 == v2
         case (.reset(let x), .reset(let y)): return x == y
         case (.begin, .begin), (.commit, .commit), (.rollback, .rollback): return true
+        case (.savepoint(let x), .savepoint(let y)), (.releaseSavepoint(let x), .releaseSavepoint(let y)),
+             (.rollbackToSavepoint(let x), .rollbackToSavepoint(let y)): return x == y
         case (.declareCursor(let n1, let q1, let h1, let s1), .declareCursor(let n2, let q2, let h2, let s2)):
             return n1 == n2 && q1 == q2 && h1 == h2 && s1 == s2
         case (.fetch(let n1, let c1, let m1), .fetch(let n2, let c2, let m2)): return n1 == n2 && c1 == c2 && m1 == m2

@@ -274,12 +274,28 @@ extension SQLParser {
             try enter()
             defer { leave() }
             if isQueryStart(throughParens: true) {
+                let start = index
                 index += 1
-                let q = try parseQuery()
-                try expectSymbol(")")
-                let alias = try parseOptionalAlias()
-                let columns = isSymbol("(") ? try parseParenthesizedNames() : []
-                return .subquery(q, alias: alias, columnAliases: columns)
+                do {
+                    let q = try parseQuery()
+                    try expectSymbol(")")
+                    let alias = try parseOptionalAlias()
+                    let columns = isSymbol("(") ? try parseParenthesizedNames() : []
+                    return .subquery(q, alias: alias, columnAliases: columns)
+                } catch {
+                    // `((SELECT ...) AS x JOIN y ON ...)`: a parenthesised join whose first
+                    // table is a subquery (psqlODBC's SQLForeignKeys); otherwise the query's error.
+                    index = start
+                    guard peek(1).isSymbol("(") else { throw error }
+                    index += 1
+                    guard let inner = try? parseFromClause(), isSymbol(")") else {
+                        index = start
+                        throw error
+                    }
+                    index += 1
+                    if try parseOptionalAlias() != nil { throw notSupported("aliases on parenthesised joins", at: t) }
+                    return inner
+                }
             }
             index += 1
             let inner = try parseFromClause()

@@ -63,9 +63,19 @@ extension SQLParser {
         case "ROLLBACK", "ABORT":
             index += 1
             if !acceptKeyword("WORK") { _ = acceptKeyword("TRANSACTION") }
-            if isKeyword("TO") { throw notSupported("savepoints", at: peek) }
+            if acceptKeyword("TO") {
+                _ = acceptKeyword("SAVEPOINT")
+                return .rollbackToSavepoint(try parseSavepointName())
+            }
             if isKeyword("AND") { throw notSupported("ROLLBACK AND CHAIN", at: peek) }
             return .rollback
+        case "SAVEPOINT":
+            index += 1
+            return .savepoint(try parseSavepointName())
+        case "RELEASE":
+            index += 1
+            _ = acceptKeyword("SAVEPOINT")
+            return .releaseSavepoint(try parseSavepointName())
         case "DECLARE": return try parseDeclareCursor()
         case "FETCH", "MOVE": return try parseFetch()
         case "CLOSE":
@@ -94,12 +104,17 @@ extension SQLParser {
             }
             return .execute(name: name, arguments: args)
         case "UPDATE", "MERGE", "GRANT", "REVOKE",
-             "LISTEN", "UNLISTEN", "NOTIFY", "VACUUM", "ANALYZE", "CALL", "DO", "COMMENT", "SAVEPOINT",
-             "RELEASE", "LOCK", "ATTACH", "DETACH", "SYSTEM", "KILL", "CHECKPOINT":
+             "LISTEN", "UNLISTEN", "NOTIFY", "VACUUM", "ANALYZE", "CALL", "DO", "COMMENT", "LOCK", "ATTACH", "DETACH", "SYSTEM", "KILL", "CHECKPOINT":
             throw notSupported(t.upper, at: t)
         default:
             throw unexpected()
         }
+    }
+
+    /// A savepoint name: an identifier, folded to lower case unless quoted (as in PostgreSQL).
+    mutating func parseSavepointName() throws -> String {
+        let (name, quoted, _) = try parseIdentifier()
+        return quoted ? name : name.lowercased()
     }
 
     /// `DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query`

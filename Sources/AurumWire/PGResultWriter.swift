@@ -148,6 +148,10 @@ enum PGTransactionControl {
                 step.notice = PGErrorFields(severity: .warning, code: "25P01", message: "there is no transaction in progress")
             }
             return step
+        case .rollbackToSavepoint:
+            // the way out of a failed transaction block short of ending it (the session
+            // checks the savepoint exists)
+            return Step(next: status == .failed ? .inTransaction : status)
         case .declareCursor(_, _, let hold, _):
             if status == .failed { throw inFailedTransaction }
             if !hold && status == .idle {

@@ -113,10 +113,32 @@ import Testing
     }
 
     @Test func unsupportedStatementsSay0A000() {
-        for sql in ["UPDATE t SET a = 1", "LISTEN ch", "GRANT SELECT ON t TO u", "ROLLBACK TO SAVEPOINT s", "SELECT 1 FROM a NATURAL JOIN b",
+        for sql in ["UPDATE t SET a = 1", "LISTEN ch", "GRANT SELECT ON t TO u", "LOCK TABLE t", "SELECT 1 FROM a NATURAL JOIN b",
                     "SELECT 1 FORMAT JSON", "SELECT 1 SETTINGS max_threads = 1"] {
             #expect(parseError(sql)?.code == .featureNotSupported, "\(sql)")
         }
+    }
+
+    @Test func savepointStatements() throws {
+        #expect(try parseOne("SAVEPOINT _EXEC_SVP_0x55") == .savepoint("_exec_svp_0x55"))
+        #expect(try parseOne("SAVEPOINT \"Mixed\"") == .savepoint("Mixed"))
+        #expect(try parseOne("RELEASE SAVEPOINT s1") == .releaseSavepoint("s1"))
+        #expect(try parseOne("release s1") == .releaseSavepoint("s1"))
+        #expect(try parseOne("ROLLBACK TO SAVEPOINT s1") == .rollbackToSavepoint("s1"))
+        #expect(try parseOne("ROLLBACK WORK TO s1") == .rollbackToSavepoint("s1"))
+        #expect(try parseOne("ROLLBACK") == .rollback)
+        #expect(parseError("SAVEPOINT") != nil)
+        #expect(parseError("ROLLBACK TO") != nil)
+    }
+
+    @Test func parenthesisedJoinStartingWithASubquery() throws {
+        guard case .query(let q) = try parseOne("SELECT 1 FROM ((SELECT 1 AS a) ref INNER JOIN t ON t.x = ref.a) LEFT JOIN u ON true"),
+              case .select(let s) = q.body, case .join(.join(.subquery(_, "ref", _), .inner, .table, _, _), .left, _, _, _)? = s.from else {
+            Issue.record("not a join of a subquery"); return
+        }
+        // still a parenthesised query when it is one, and its own error when it is broken
+        guard case .query = try parseOne("SELECT * FROM ((SELECT 1) UNION (SELECT 2)) q") else { Issue.record("union"); return }
+        #expect(parseError("SELECT 1 FROM ((SELECT 1 AS a) ref")?.code == .syntaxError)
     }
 
     @Test func withRecursiveMarksItsCTEs() throws {
