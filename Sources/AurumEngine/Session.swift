@@ -471,7 +471,10 @@ public final class Session: @unchecked Sendable, SessionContext {
             guard let v = settingValue(l) else {
                 throw AurumError(.undefinedObject, "unrecognized configuration parameter \"\(name)\"")
             }
-            return textResult(Settings.definitions[l]?.name ?? l, [v], tag: "SHOW")
+            // PostgreSQL's tag for SHOW of a setting is `SHOW` (not `SELECT 1`)
+            var r = textResult(Settings.definitions[l]?.name ?? l, [v], tag: "SHOW")
+            r.commandTag = "SHOW"
+            return r
         case .all:
             var b = ResultBuilder(["name", "setting", "description"])
             var names = Set(Settings.definitions.keys)
@@ -480,7 +483,9 @@ public final class Session: @unchecked Sendable, SessionContext {
             for (display, l) in rows {
                 b.add([.string(display), .string(settingValue(l) ?? ""), .string(Settings.definitions[l]?.description ?? "")])
             }
-            return b.result(tag: "SHOW")
+            var r = b.result(tag: "SHOW")
+            r.commandTag = "SHOW"
+            return r
         }
     }
 
