@@ -22,8 +22,9 @@ struct SQLLogicWireTests {
     /// Features `require` accepts over the wire: `embedded` is not one of them.
     static let features = SQLLogicRunner.defaultFeatures.subtracting(["embedded"]).union(["wire"])
 
-    /// Files running at once (each has its own engine, server and connection).
-    static let slots = DispatchSemaphore(value: 2)
+    /// Files running at once (each has its own engine, server and connection); one, so the wire
+    /// run adds little load to the rest of the suite on small machines.
+    static let slots = DispatchSemaphore(value: 1)
 
     @Test("SQL file over the wire", arguments: SQLLogicTestSuite.allFiles)
     func sqlFile(_ file: String) async throws {
