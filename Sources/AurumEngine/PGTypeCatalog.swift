@@ -114,10 +114,15 @@ public enum PGTypeCatalog {
         }
     }
 
-    /// atttypmod: numeric(p, s) is ((p << 16) | s) + 4, everything else -1.
+    /// atttypmod: numeric(p, s) is ((p << 16) | s) + 4; DateTime64(p) is timestamp(p), typmod p
+    /// (at most 6, the microseconds the wire carries), so clients know the fractional digits
+    /// (PostgreSQL's text output drops trailing zeros); everything else -1.
     public static func modifier(for type: DataType) -> Int32 {
-        if case .decimal(let p, let s) = type.base { return Int32(((p << 16) | s) + 4) }
-        return -1
+        switch type.base {
+        case .decimal(let p, let s): return Int32(((p << 16) | s) + 4)
+        case .dateTime64(let p): return Int32(min(p, 6))
+        default: return -1
+        }
     }
 
     /// pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan,
@@ -144,6 +149,9 @@ public enum PGTypeCatalog {
         if oid == 1700 {
             if modifier >= 4 { let m = modifier - 4; return "numeric(\(m >> 16),\(m & 0xffff))" }
             return "numeric"
+        }
+        if oid == 1114 || oid == 1184 || oid == 1083, modifier >= 0, let n = named[oid], let sp = n.firstIndex(of: " ") {
+            return n[..<sp] + "(\(modifier))" + n[sp...]  // timestamp(3) without time zone
         }
         if let n = named[oid] { return n }
         if let e = elementOfArray[oid] { return formatType(oid: e, modifier: modifier).map { $0 + "[]" } }

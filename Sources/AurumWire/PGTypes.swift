@@ -18,7 +18,7 @@ import AurumEngine
 //   Decimal(P, S)                 numeric 1700      typmod ((P << 16) | S) + 4, dscale S
 //   String, LowCardinality(String), Nothing   text 25
 //   Date                          date    1082
-//   DateTime, DateTime64(p)       timestamp 1114    see below
+//   DateTime, DateTime64(p)       timestamp 1114    see below; DateTime64(p): typmod min(p, 6)
 //   UUID                          uuid    2950
 //
 // DateTime and DateTime64 are reported as `timestamp` (without time zone), not `timestamptz`:

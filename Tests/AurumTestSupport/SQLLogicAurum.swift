@@ -1,6 +1,6 @@
 // SQL-file tests: the embedded-API backend and the per-file driver (temporary directory,
-// variables, seeded options, completion write-back). A wire-protocol backend will sit next to
-// `AurumEmbeddedBackend` and reuse everything else.
+// variables, seeded options, completion write-back). The wire-protocol backend
+// (Tests/AurumWireTests/SQLLogicWireBackend.swift) reuses everything but the backend.
 
 import Aurum
 import Foundation
@@ -109,9 +109,46 @@ public enum SQLLogicTestSuite {
         return (opts, "threads=\(threads) merges=\(merges ? "on" : "off")")
     }
 
-    /// Runs one file (path relative to `root`) in its own temporary directory. `dataDirectory`
-    /// is what `${DATA}` expands to. In completion mode the file is rewritten in place.
+    /// `Tests/sql`, found relative to this source file (Tests/AurumTestSupport/SQLLogicAurum.swift).
+    public static let root: String = {
+        let here = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        return here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sql").path
+    }()
+    /// `Tests/sql/data`, what `${DATA}` expands to.
+    public static var dataDirectory: String { (root as NSString).appendingPathComponent("data") }
+    /// Every file the environment selects (`AURUM_SLT_FILTER`, `AURUM_SLOW_TESTS`), relative to `root`.
+    public static let allFiles: [String] = discover(root: root)
+
+    /// Runs one file (path relative to `root`) in its own temporary directory through the
+    /// embedded API. `dataDirectory` is what `${DATA}` expands to. In completion mode the file
+    /// is rewritten in place.
     public static func run(file: String, root: String, dataDirectory: String) -> SQLLogicOutcome {
+        run(file: file, root: root, dataDirectory: dataDirectory, label: "slt", complete: completeMode) { dir, opts in
+            try AurumEmbeddedBackend(directory: dir, options: opts)
+        }
+    }
+
+    /// The reason a file opts out of a backend: the text after a `# <tag>: skip` comment line
+    /// (e.g. `# wire: skip checks an embedded-only API`), nil when there is none.
+    public static func skipDirective(_ tag: String, in script: SQLLogicScript) -> String? {
+        let prefix = "# \(tag): skip"
+        for l in script.lines where l.hasPrefix(prefix) {
+            let reason = l.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+            return reason.isEmpty ? "\(tag): skip" : reason
+        }
+        return nil
+    }
+
+    /// Runs one file (path relative to `root`) in its own temporary directory against the
+    /// backend `makeBackend` opens on (database directory, seeded options). `label` prefixes the
+    /// log line and names the `# <label>: skip <reason>` directive that skips the file for this
+    /// backend; `features` are what `require` accepts; `complete` enables completion mode
+    /// (the file is rewritten in place).
+    public static func run(
+        file: String, root: String, dataDirectory: String, label: String,
+        features: Set<String> = SQLLogicRunner.defaultFeatures, complete: Bool,
+        makeBackend: (_ directory: String, _ options: DatabaseOptions) throws -> any SQLLogicBackend
+    ) -> SQLLogicOutcome {
         let path = (root as NSString).appendingPathComponent(file)
         let script: SQLLogicScript
         do {
@@ -121,8 +158,13 @@ public enum SQLLogicTestSuite {
             o.failures.append(SQLLogicFailure(path: path, line: (error as? SQLLogicParseError)?.line ?? 0, sql: nil, message: "cannot parse: \(error)"))
             return o
         }
+        if let reason = skipDirective(label, in: script) {
+            var o = SQLLogicOutcome()
+            o.skipReason = "\(label): \(reason)"
+            return o
+        }
         let fm = FileManager.default
-        let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("aurum-slt-\(UUID().uuidString.prefix(8))")
+        let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("aurum-\(label)-\(UUID().uuidString.prefix(8))")
         let dbDir = (base as NSString).appendingPathComponent("db")
         let tmpDir = (base as NSString).appendingPathComponent("tmp")
         var outcome = SQLLogicOutcome()
@@ -136,22 +178,22 @@ public enum SQLLogicTestSuite {
             return outcome
         }
         let (opts, optsText) = options(seed: seed, file: file)
-        print("[slt] \(file): seed=\(seed) \(optsText) dir=\(base)\(completeMode ? " (completing)" : "")")
-        let backend: AurumEmbeddedBackend
+        print("[\(label)] \(file): seed=\(seed) \(optsText) dir=\(base)\(complete ? " (completing)" : "")")
+        let backend: any SQLLogicBackend
         do {
-            backend = try AurumEmbeddedBackend(directory: dbDir, options: opts)
+            backend = try makeBackend(dbDir, opts)
         } catch {
             outcome.failures.append(SQLLogicFailure(path: path, line: 0, sql: nil, message: "cannot open database: \(error)"))
             return outcome
         }
         defer { backend.close() }
         let config = SQLLogicRunner.Configuration(
-            variables: ["DATA": dataDirectory, "TMP": tmpDir], complete: completeMode)
+            features: features, variables: ["DATA": dataDirectory, "TMP": tmpDir], complete: complete)
         outcome = SQLLogicRunner(script: script, backend: backend, configuration: config).run()
         if let text = outcome.completedText {
             do {
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
-                print("[slt] \(file): expected results rewritten; review with git diff")
+                print("[\(label)] \(file): expected results rewritten; review with git diff")
             } catch {
                 outcome.failures.append(SQLLogicFailure(path: path, line: 0, sql: nil, message: "cannot write completed file: \(error)"))
             }

@@ -12,13 +12,10 @@ import Foundation
 import Testing
 
 enum SQLFiles {
-    /// Tests/sql, found relative to this source file.
-    static let root: String = {
-        let here = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()  // Tests/AurumTests/SQLLogicTests.swift
-        return here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sql").path
-    }()
-    static let data = (root as NSString).appendingPathComponent("data")
-    static let all = SQLLogicTestSuite.discover(root: root)
+    /// Tests/sql (shared with the wire run, Tests/AurumWireTests/SQLLogicWireTests.swift).
+    static let root = SQLLogicTestSuite.root
+    static let data = SQLLogicTestSuite.dataDirectory
+    static let all = SQLLogicTestSuite.allFiles
 }
 
 @Suite("SQL logic tests")

@@ -90,8 +90,8 @@ private func seconds(_ y: Int, _ m: Int, _ d: Int, _ hh: Int = 0, _ mi: Int = 0,
             (.nothing, 25, "text", -1, -1),
             (.date, 1082, "date", 4, -1),
             (.dateTime, 1114, "timestamp", 8, -1),
-            (.dateTime64(3), 1114, "timestamp", 8, -1),
-            (.dateTime64(9), 1114, "timestamp", 8, -1),
+            (.dateTime64(3), 1114, "timestamp", 8, 3),  // timestamp(3)
+            (.dateTime64(9), 1114, "timestamp", 8, 6),  // the wire carries microseconds
             (.uuid, 2950, "uuid", 16, -1),
         ]
         for (t, oid, name, size, mod) in cases {
