@@ -221,15 +221,7 @@ extension Session {
     /// Runs a prepared statement with `parameters` (converted to its parameter types); the
     /// result columns have the prepared column types.
     public func execute(_ prepared: PreparedStatement, parameters: [Value]) throws -> StatementResult {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let stmt = prepared.statement else { return .empty(tag: "") }
-        do {
-            return try runPrepared(prepared, stmt, parameters: parameters)
-        } catch var e as AurumError {
-            e.sql = prepared.sql
-            throw e
-        }
+        try stream(prepared, parameters: parameters).collect()
     }
 
     /// Stores a named prepared statement (protocol Parse with a name, SQL PREPARE).

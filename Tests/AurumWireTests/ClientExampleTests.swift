@@ -20,17 +20,8 @@ struct ClientExampleTests {
     }
 
     static func python(_ script: String, port: Int) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", repository.appendingPathComponent("clients/python/" + script).path, "--port", String(port)]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ClientScriptTests.runProcess(["python3", repository.appendingPathComponent("clients/python/" + script).path,
+                                          "--port", String(port)])
     }
 
     @Test func psycopgExample() async throws {

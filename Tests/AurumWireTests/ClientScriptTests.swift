@@ -11,20 +11,7 @@ struct ClientScriptTests {
 
     /// Runs `python3 clients/<script> --port N`; returns exit status and output.
     static func run(_ script: String, port: Int) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", clients.appendingPathComponent(script).path, "--port", String(port)]
-        let log = NSTemporaryDirectory() + "aurum-client-\(UInt64.random(in: 0...UInt64.max)).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let handle = FileHandle(forWritingAtPath: log)!
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        try runProcess(["python3", clients.appendingPathComponent(script).path, "--port", String(port)])
     }
 
     /// Where Debian's libpostgresql-jdbc-java puts pgJDBC.
@@ -32,9 +19,14 @@ struct ClientScriptTests {
 
     /// Runs `java -cp postgresql.jar clients/<source>.java --port N` (single-file source launch).
     static func runJava(_ source: String, port: Int) throws -> (status: Int32, output: String) {
+        try runProcess(["java", "-cp", pgjdbcJar, clients.appendingPathComponent(source).path, "--port", String(port)])
+    }
+
+    /// Runs `/usr/bin/env arguments...` with stdin closed; returns exit status and stdout+stderr.
+    static func runProcess(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["java", "-cp", pgjdbcJar, clients.appendingPathComponent(source).path, "--port", String(port)]
+        p.arguments = arguments
         let log = NSTemporaryDirectory() + "aurum-client-\(UInt64.random(in: 0...UInt64.max)).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: log) }
