@@ -78,7 +78,13 @@ struct WindowEvaluator {
                 return a < b
             }
         }
-        var result = [Value](repeating: .null, count: n)
+        // row_number / rank / dense_rank: computed straight into an Int64 column
+        var ranks: [Int64]? = nil
+        switch w.kind {
+        case .rowNumber, .rank, .denseRank: ranks = [Int64](repeating: 0, count: n)
+        default: break
+        }
+        var result = [Value](repeating: .null, count: ranks == nil ? n : 0)
         var ps = 0
         while ps < n {
             var pe = ps + 1
@@ -96,9 +102,23 @@ struct WindowEvaluator {
                 if i < pe - 1 && ocmp(perm[i], perm[i + 1]) != 0 { ge = i + 1 }
                 peerEnd[i - ps] = ge
             }
-            try evaluatePartition(ps, pe, perm, peerStart, peerEnd, args, &result)
+            if ranks != nil {
+                var dense: Int64 = 0
+                for i in ps..<pe {
+                    switch w.kind {
+                    case .rowNumber: ranks![perm[i]] = Int64(i - ps + 1)
+                    case .rank: ranks![perm[i]] = Int64(peerStart[i - ps] - ps + 1)
+                    default:
+                        if peerStart[i - ps] == i { dense += 1 }
+                        ranks![perm[i]] = dense
+                    }
+                }
+            } else {
+                try evaluatePartition(ps, pe, perm, peerStart, peerEnd, args, &result)
+            }
             ps = pe
         }
+        if let ranks { return Column(type: .int64, data: .int64(ranks)) }
         let t = w.returnType
         var b = ColumnBuilder(type: t, capacity: n)
         for v in result { b.append(v.isNull ? .null : try v.cast(to: t)) }
