@@ -129,6 +129,8 @@ extension Binder {
             }
         }
         func constantInt(_ i: Int, _ what: String) throws -> Int64? {
+            // offsets/counts are integers (a `$n` or a quoted literal converts)
+            if args[i].type.base != .int64 || args[i].isConstant { args[i] = try coerce(args[i], to: DataType.int64.nullable) }
             guard case .constant(let v, _) = args[i] else {
                 throw AurumError(.featureNotSupported, "the \(what) of \(name) must be a constant", position: pos)
             }
@@ -219,6 +221,8 @@ extension Binder {
             guard case .constant(let v, _) = b else {
                 throw AurumError(.featureNotSupported, "frame offsets must be constants", position: e.pos)
             }
+            // while a statement is prepared, `$n` binds to a typed NULL: the offset is known at execution
+            if v.isNull && inference != nil { return .rows(preceding: 0) }
             guard let n = v.asInt64 else {
                 throw AurumError(.nullValueNotAllowed, "frame starting offset must not be null", position: e.pos)
             }
