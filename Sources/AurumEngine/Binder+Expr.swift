@@ -78,7 +78,12 @@ extension Binder {
             switch e {
             case .literal, .parameter, .subquery, .exists: break
             default:
-                if !containsAggregate(e), let plain = try? bindExpr(e, scope) {
+                // (window functions must not register while probing for a GROUP BY match)
+                let windows = windowCollector
+                windowCollector = nil
+                let probe = containsAggregate(e) ? nil : try? bindExpr(e, scope)
+                windowCollector = windows
+                if let plain = probe {
                     if let gi = col.groups.firstIndex(where: { $0.same(plain) }) { return .column(gi, col.groups[gi].type) }
                     if plain.columns.isEmpty { return plain }
                     if case .column(let n) = e {
@@ -479,7 +484,7 @@ extension Binder {
     // MARK: functions
 
     func bindFunction(_ f: FunctionCall, _ pos: Int, _ scope: Scope, _ agg: AggregateCollector?) throws -> BoundExpr {
-        if f.over != nil { throw AurumError(.featureNotSupported, "window functions are not supported yet", position: pos) }
+        if f.over != nil { return try bindWindowFunction(f, pos, scope, agg) }
         let name = f.name.last
         let lname = name.lowercased()
         if AggregateRegistry.isAggregate(name) && (!FunctionRegistry.exists(name) || f.star || f.distinct) {

@@ -68,6 +68,8 @@ final class Binder {
     var correlation: [CorrelationFrame] = []
     /// WITH RECURSIVE: the rows of the previous iteration, by CTE name (lowercased).
     var workingTables: [String: (Block, [String])] = [:]
+    /// Set while the select list / ORDER BY of a SELECT are bound: window functions register here.
+    var windowCollector: WindowCollector?
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -199,6 +201,9 @@ final class Binder {
         }
         // aliases for WHERE / GROUP BY / HAVING
         // ClickHouse `WITH <expr> AS name` items of this and enclosing queries, then the select list's
+        let outerWindows = windowCollector
+        windowCollector = nil
+        defer { windowCollector = outerWindows }
         var aliases: [String: Expr] = scalarWithStack.last ?? [:]
         for item in s.items { if let a = item.alias { aliases[a.lowercased()] = item.expr } }
         aliasStack.append(aliases)
@@ -228,6 +233,12 @@ final class Binder {
         }
         let names = items.map { $0.1 }
 
+        var namedWindows: [String: WindowSpec] = [:]
+        for w in s.windows {
+            if namedWindows[w.name.lowercased()] != nil { throw AurumError(.windowingError, "window \"\(w.name)\" is already defined", position: w.spec.pos) }
+            namedWindows[w.name.lowercased()] = w.spec
+        }
+        let windows = WindowCollector(named: namedWindows)
         let isAggregate = !s.groupBy.isEmpty || items.contains { containsAggregate($0.0) } || (s.having != nil)
         var outScope = Scope()   // for ORDER BY / LIMIT BY over outputs
         var projected: [BoundExpr]
@@ -249,19 +260,36 @@ final class Binder {
             }
             let col = AggregateCollector(groups: groups, fromScope: scope)
             collector = col
+            windowCollector = windows
             projected = try items.map { try bindAggExpr($0.0, col) }
             var havingExpr: BoundExpr? = nil
+            windowCollector = nil
             if let h = s.having { havingExpr = try bindAggExpr(h, col, predicate: true) }
+            windowCollector = windows
             // ORDER BY may add aggregates too: bind them before building the aggregate node
             let orderBound = try bindOrderBy(orderBy, items: items, names: names, projected: &projected, bindOther: { try self.bindAggExpr($0, col) })
+            windowCollector = nil
             plan = .aggregate(plan, groups: col.groups, aggregates: col.aggregates, totals: s.withTotals)
             if let h = havingExpr { plan = .filter(plan, h) }
+            addWindows(windows, &plan, &projected)
             return try finishSelect(plan, projected: projected, names: names, order: orderBound, distinct: s.distinct, limitBy: limitBy, limit: limit, offset: offset, outScope: &outScope)
         }
         _ = collector
+        windowCollector = windows
         projected = try items.map { try bindExpr($0.0, scope) }
         let orderBound = try bindOrderBy(orderBy, items: items, names: names, projected: &projected, bindOther: { try self.bindExpr($0, scope) })
+        windowCollector = nil
+        addWindows(windows, &plan, &projected)
         return try finishSelect(plan, projected: projected, names: names, order: orderBound, distinct: s.distinct, limitBy: limitBy, limit: limit, offset: offset, outScope: &outScope)
+    }
+
+    /// Puts the window operator (if the select list or ORDER BY called window functions) on
+    /// top of `plan` and points the placeholder columns at its output.
+    func addWindows(_ windows: WindowCollector, _ plan: inout Plan, _ projected: inout [BoundExpr]) {
+        guard !windows.windows.isEmpty else { return }
+        let m = windows.mapping(inputWidth: plan.types.count)
+        projected = projected.map { $0.remap(m) }
+        plan = .window(plan, windows.windows)
     }
 
     /// Binds ORDER BY items to indices into `projected`, appending hidden expressions when needed.
@@ -460,7 +488,11 @@ final class Binder {
     func containsAggregate(_ e: Expr) -> Bool {
         switch e {
         case .function(let f, _):
-            if f.over != nil { return false }
+            if let w = f.over {
+                // sum(sum(x)) OVER (...): the window's arguments may aggregate over the GROUP BY
+                return f.arguments.contains(where: containsAggregate) || w.partitionBy.contains(where: containsAggregate)
+                    || w.orderBy.contains { containsAggregate($0.expr) }
+            }
             if f.name.parts.count == 1 && AggregateRegistry.isAggregate(f.name.last) && !FunctionRegistry.exists(f.name.last) { return true }
             if f.name.parts.count == 1 && AggregateRegistry.isAggregate(f.name.last) && (f.star || f.distinct) { return true }
             return f.arguments.contains(where: containsAggregate)

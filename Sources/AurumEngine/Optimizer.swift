@@ -27,6 +27,7 @@ enum Optimizer {
         case .distinct(let i): return .distinct(pushFilters(i))
         case .join(let l, let r, let k, let lk, let rk, let res): return .join(pushFilters(l), pushFilters(r), k, leftKeys: lk, rightKeys: rk, residual: res)
         case .union(let ps): return .union(ps.map(pushFilters))
+        case .window(let i, let ws): return .window(pushFilters(i), ws)
         }
     }
 
@@ -89,6 +90,15 @@ enum Optimizer {
             return (.distinct(ni), m)
         case .union(let ps):
             return (.union(ps.map { prune($0, Set(0..<$0.types.count)).0 }), identity(p.types.count))
+        case .window(let i, let ws):
+            let n = i.types.count
+            var need = Set(required.filter { $0 < n })
+            for w in ws { need.formUnion(w.columns) }
+            let (ni, m) = prune(i, need)
+            let nn = ni.types.count
+            var out = m
+            for k in ws.indices { out[n + k] = nn + k }
+            return (.window(ni, ws.map { $0.remap(m) }), out)
         case .join(let l, let r, let k, let lk, let rk, let res):
             let nl = l.types.count
             var needL = Set<Int>(), needR = Set<Int>()
@@ -125,6 +135,7 @@ enum Optimizer {
         case .distinct(let i): return [pad + "Distinct"] + explain(i, depth + 1)
         case .join(let l, let r, let k, let lk, let rk, _): return [pad + "HashJoin \(k) on \(zip(lk, rk).map { "\($0) = \($1)" }.joined(separator: ", "))"] + explain(l, depth + 1) + explain(r, depth + 1)
         case .union(let ps): return [pad + "UnionAll"] + ps.flatMap { explain($0, depth + 1) }
+        case .window(let i, let ws): return [pad + "Window " + ws.map(\.description).joined(separator: ", ")] + explain(i, depth + 1)
         }
     }
 }

@@ -148,6 +148,8 @@ enum PGCatalog {
             case .join(let l, let r, _, _, _, _):
                 let n = l.types.count
                 return i < n ? source(l, i) : source(r, i - n)
+            case .window(let q, _):
+                return i < q.types.count ? source(q, i) : nil
             default:
                 return nil
             }

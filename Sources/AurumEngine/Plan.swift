@@ -60,6 +60,8 @@ indirect enum Plan: @unchecked Sendable {
     /// Output: left columns then right columns. Equi-keys, plus an optional residual filter.
     case join(Plan, Plan, JoinType, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?)
     case union([Plan])
+    /// Window functions: output is the input's columns then one column per window function.
+    case window(Plan, [BoundWindow])
 
     var types: [DataType] {
         switch self {
@@ -74,6 +76,7 @@ indirect enum Plan: @unchecked Sendable {
             let rt = r.types.map { k == .left || k == .full ? $0.nullable : $0 }
             return lt + rt
         case .union(let ps): return ps.first?.types ?? []
+        case .window(let p, let ws): return p.types + ws.map(\.returnType)
         }
     }
 }

@@ -16,8 +16,13 @@ public final class PreparedStatement: Sendable {
     public let parameterTypes: [DataType]
     /// The result columns of a row-returning statement; empty otherwise.
     public let columns: [(name: String, type: DataType)]
+    /// Table OID / attribute number of result columns that are plain table columns (for the
+    /// RowDescription of a Describe; pgJDBC's ResultSetMetaData.getTableName etc.).
+    public let sourceColumns: [PGColumnSource?]
 
-    init(sql: String, statement: Statement?, parameterTypes: [DataType], columns: [(name: String, type: DataType)]) {
+    init(sql: String, statement: Statement?, parameterTypes: [DataType], columns: [(name: String, type: DataType)],
+         sourceColumns: [PGColumnSource?] = []) {
+        self.sourceColumns = sourceColumns
         self.sql = sql
         self.statement = statement
         self.parameterTypes = parameterTypes
@@ -292,10 +297,14 @@ extension Session {
         _ = makeContext()
         defer { current.withLock { $0 = nil } }
         var columns: [(name: String, type: DataType)] = []
+        var sources: [PGColumnSource?] = []
         switch stmt {
         case .query(let q), .declareCursor(_, let q, _, _):
             let (plan, names) = try binder.bindQuery(q)
-            if case .query = stmt { columns = Array(zip(names, plan.types.map { $0.base == .nothing ? DataType.string.nullable : $0 })) }
+            if case .query = stmt {
+                columns = Array(zip(names, plan.types.map { $0.base == .nothing ? DataType.string.nullable : $0 }))
+                sources = PGCatalog.sourceColumns(plan, count: names.count, catalog: catalog)
+            }
         case .explain(let inner, _):
             if case .query(let q) = inner { _ = try binder.bindQuery(q) }
             columns = [("QUERY PLAN", .string)]
@@ -342,7 +351,7 @@ extension Session {
         default:
             break
         }
-        return PreparedStatement(sql: text, statement: stmt, parameterTypes: inference.types, columns: columns)
+        return PreparedStatement(sql: text, statement: stmt, parameterTypes: inference.types, columns: columns, sourceColumns: sources)
     }
 
     static func noCursor(_ name: String) -> AurumError {

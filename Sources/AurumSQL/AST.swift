@@ -83,11 +83,48 @@ public struct OrderItem: Sendable, Equatable {
     }
 }
 
-/// A window specification (parsed for forward compatibility; the engine may reject it).
+/// One end of a window frame: `UNBOUNDED PRECEDING`, `n PRECEDING`, `CURRENT ROW`,
+/// `n FOLLOWING`, `UNBOUNDED FOLLOWING`.
+public enum FrameBound: Sendable, Equatable {
+    case unboundedPreceding
+    case preceding(Expr)
+    case currentRow
+    case following(Expr)
+    case unboundedFollowing
+}
+
+/// `ROWS | RANGE | GROUPS {start | BETWEEN start AND end}` (a single bound means `end` = CURRENT ROW).
+public struct WindowFrame: Sendable, Equatable {
+    public enum Unit: String, Sendable, Equatable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
+    public var unit: Unit
+    public var start: FrameBound
+    public var end: FrameBound
+    /// `EXCLUDE ...` was written (not supported by the engine).
+    public var exclude: Bool
+    public var pos: Int
+    public init(unit: Unit, start: FrameBound, end: FrameBound = .currentRow, exclude: Bool = false, pos: Int = 0) {
+        self.unit = unit; self.start = start; self.end = end; self.exclude = exclude; self.pos = pos
+    }
+}
+
+/// A window specification: `OVER (...)` or `OVER name`; `base` names a window of the
+/// query's `WINDOW` clause that this one refines (`OVER (w ORDER BY x)`, `OVER w`).
 public struct WindowSpec: Sendable, Equatable {
+    public var base: String?
     public var partitionBy: [Expr]
     public var orderBy: [OrderItem]
-    public init(partitionBy: [Expr] = [], orderBy: [OrderItem] = []) { self.partitionBy = partitionBy; self.orderBy = orderBy }
+    public var frame: WindowFrame?
+    public var pos: Int
+    public init(base: String? = nil, partitionBy: [Expr] = [], orderBy: [OrderItem] = [], frame: WindowFrame? = nil, pos: Int = 0) {
+        self.base = base; self.partitionBy = partitionBy; self.orderBy = orderBy; self.frame = frame; self.pos = pos
+    }
+}
+
+/// `WINDOW name AS (spec)` of a SELECT.
+public struct NamedWindow: Sendable, Equatable {
+    public var name: String
+    public var spec: WindowSpec
+    public init(name: String, spec: WindowSpec) { self.name = name; self.spec = spec }
 }
 
 /// A function call: `f(args)`, `count(*)`, `count(DISTINCT x)`, `quantile(0.9)(x)`
@@ -208,6 +245,8 @@ public struct Select: Sendable, Equatable {
     public var groupBy: [Expr]
     public var withTotals: Bool
     public var having: Expr?
+    /// `WINDOW name AS (...), ...`
+    public var windows: [NamedWindow] = []
     public var pos: Int
     public init(distinct: Bool = false, distinctOn: [Expr] = [], items: [SelectItem], from: TableRef? = nil,
                 whereClause: Expr? = nil, groupBy: [Expr] = [], withTotals: Bool = false, having: Expr? = nil, pos: Int = 0) {

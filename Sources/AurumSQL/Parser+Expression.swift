@@ -440,21 +440,53 @@ extension SQLParser {
         try expectSymbol(")")
     }
 
-    /// `( [PARTITION BY ...] [ORDER BY ...] )`; frame clauses are not supported.
+    /// `name` or `( [base] [PARTITION BY ...] [ORDER BY ...] [frame] )`.
     mutating func parseWindowSpec() throws -> WindowSpec {
+        let start = peek
         guard isSymbol("(") else {
-            if peek.kind == .word || peek.kind == .quotedIdentifier { throw notSupported("named windows", at: peek) }
+            if peek.kind == .word || peek.kind == .quotedIdentifier {
+                let (name, _, _) = try parseIdentifier()
+                return WindowSpec(base: name, pos: start.position)
+            }
             throw unexpected()
         }
         index += 1
-        var spec = WindowSpec()
+        var spec = WindowSpec(pos: start.position)
+        if (peek.kind == .word && !["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"].contains(peek.upper)) || peek.kind == .quotedIdentifier {
+            spec.base = try parseIdentifier().0
+        }
         if acceptKeywords("PARTITION", "BY") { spec.partitionBy = try parseExprList() }
         if acceptKeywords("ORDER", "BY") { spec.orderBy = try parseOrderItems() }
         if isKeyword("ROWS") || isKeyword("RANGE") || isKeyword("GROUPS") {
-            throw notSupported("window frame clauses", at: peek)
+            let t = advance()
+            let unit = WindowFrame.Unit(rawValue: t.upper) ?? .rows
+            var frame: WindowFrame
+            if acceptKeyword("BETWEEN") {
+                let s = try parseFrameBound()
+                _ = try expectKeyword("AND")
+                frame = WindowFrame(unit: unit, start: s, end: try parseFrameBound(), pos: t.position)
+            } else {
+                frame = WindowFrame(unit: unit, start: try parseFrameBound(), pos: t.position)
+            }
+            if acceptKeyword("EXCLUDE") {
+                frame.exclude = true
+                if acceptKeywords("CURRENT", "ROW") || acceptKeyword("GROUP") || acceptKeyword("TIES") || acceptKeywords("NO", "OTHERS") {} else { throw unexpected() }
+            }
+            spec.frame = frame
         }
         try expectSymbol(")")
         return spec
+    }
+
+    /// `UNBOUNDED PRECEDING | UNBOUNDED FOLLOWING | CURRENT ROW | expr PRECEDING | expr FOLLOWING`.
+    mutating func parseFrameBound() throws -> FrameBound {
+        if acceptKeywords("UNBOUNDED", "PRECEDING") { return .unboundedPreceding }
+        if acceptKeywords("UNBOUNDED", "FOLLOWING") { return .unboundedFollowing }
+        if acceptKeywords("CURRENT", "ROW") { return .currentRow }
+        let e = try parseExpr()
+        if acceptKeyword("PRECEDING") { return .preceding(e) }
+        if acceptKeyword("FOLLOWING") { return .following(e) }
+        throw unexpected()
     }
 
     /// `expr [ASC|DESC] [NULLS FIRST|LAST], ...`

@@ -145,7 +145,13 @@ extension SQLParser {
             }
         }
         if acceptKeyword("HAVING") { select.having = try parseExpr() }
-        if isKeyword("WINDOW") { throw notSupported("the WINDOW clause", at: peek) }
+        if acceptKeyword("WINDOW") {
+            repeat {
+                let (name, _, _) = try parseIdentifier()
+                _ = try expectKeyword("AS")
+                select.windows.append(NamedWindow(name: name, spec: try parseWindowSpec()))
+            } while acceptSymbol(",")
+        }
         return select
     }
 

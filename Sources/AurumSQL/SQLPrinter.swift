@@ -56,6 +56,7 @@ public enum SQLPrinter {
             if !f.orderBy.isEmpty { s += " ORDER BY " + f.orderBy.map(orderItem).joined(separator: ", ") }
             s += ")"
             if let w = f.filter { s += " FILTER (WHERE \(expr(w)))" }
+            if let o = f.over { s += " OVER " + windowSpecText(o, expr: expr, orderItem: orderItem) }
             return s
         case .cast(let x, let t, _): return "CAST(\(expr(x)) AS \(type(t)))"
         case .caseWhen(let op, let whens, let el, _):
@@ -86,5 +87,28 @@ public enum SQLPrinter {
         var s = expr(o.expr) + (o.ascending ? "" : " DESC")
         if let nf = o.nullsFirst { s += nf ? " NULLS FIRST" : " NULLS LAST" }
         return s
+    }
+}
+
+extension SQLPrinter {
+    /// `name` or `(base PARTITION BY ... ORDER BY ... frame)`.
+    public static func windowSpecText(_ w: WindowSpec, expr: (Expr) -> String, orderItem: (OrderItem) -> String) -> String {
+        var parts: [String] = []
+        if let b = w.base { parts.append("\"" + b.replacingOccurrences(of: "\"", with: "\"\"") + "\"") }
+        if !w.partitionBy.isEmpty { parts.append("PARTITION BY " + w.partitionBy.map(expr).joined(separator: ", ")) }
+        if !w.orderBy.isEmpty { parts.append("ORDER BY " + w.orderBy.map(orderItem).joined(separator: ", ")) }
+        if let f = w.frame {
+            func bound(_ b: FrameBound) -> String {
+                switch b {
+                case .unboundedPreceding: return "UNBOUNDED PRECEDING"
+                case .unboundedFollowing: return "UNBOUNDED FOLLOWING"
+                case .currentRow: return "CURRENT ROW"
+                case .preceding(let e): return expr(e) + " PRECEDING"
+                case .following(let e): return expr(e) + " FOLLOWING"
+                }
+            }
+            parts.append("\(f.unit.rawValue) BETWEEN \(bound(f.start)) AND \(bound(f.end))")
+        }
+        return "(" + parts.joined(separator: " ") + ")"
     }
 }

@@ -203,7 +203,7 @@ struct PGExtendedQuery {
             let st = try statement(name)
             PGBackend.parameterDescription(st.parameterOIDs, into: &writer.out)
             if st.prepared.returnsRows {
-                writer.rowDescription(st.prepared.columns, formats: [])
+                writer.rowDescription(st.prepared.columns, formats: [], sources: st.prepared.sourceColumns)
             } else {
                 PGBackend.noData(into: &writer.out)
             }
@@ -215,7 +215,7 @@ struct PGExtendedQuery {
             }
             let p = try portal(name)
             if p.statement.prepared.returnsRows {
-                writer.rowDescription(p.statement.prepared.columns, formats: p.formats)
+                writer.rowDescription(p.statement.prepared.columns, formats: p.formats, sources: p.statement.prepared.sourceColumns)
             } else {
                 PGBackend.noData(into: &writer.out)
             }

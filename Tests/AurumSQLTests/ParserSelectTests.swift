@@ -194,7 +194,20 @@ import Testing
         guard case .subquery(let vq, "v", ["x"]) = s.from, case .values = vq.body else { Issue.record("values subquery"); return }
     }
 
-    @Test func windowFramesAreReportedUnsupported() {
-        #expect(parseError("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t")?.code == .featureNotSupported)
+    @Test func windowFramesAndNamedWindows() throws {
+        let s = try parseSelect("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), rank() OVER w, "
+            + "first_value(x) OVER (w ORDER BY z RANGE UNBOUNDED PRECEDING) FROM t WINDOW w AS (PARTITION BY g), v AS (w)")
+        guard case .function(let f0, _) = s.items[0].expr, let o0 = f0.over, let fr = o0.frame else { Issue.record("frame"); return }
+        #expect(fr.unit == .rows && fr.end == .currentRow && !fr.exclude)
+        guard case .preceding(.literal(.integer("1"), _)) = fr.start else { Issue.record("1 PRECEDING"); return }
+        guard case .function(let f1, _) = s.items[1].expr else { Issue.record("named"); return }
+        #expect(f1.over?.base == "w" && f1.over?.partitionBy.isEmpty == true)
+        guard case .function(let f2, _) = s.items[2].expr, let o2 = f2.over else { Issue.record("refined"); return }
+        #expect(o2.base == "w" && o2.orderBy.count == 1 && o2.frame?.unit == .range && o2.frame?.start == .unboundedPreceding && o2.frame?.end == .currentRow)
+        #expect(s.windows.map(\.name) == ["w", "v"])
+        #expect(s.windows[0].spec.partitionBy.count == 1 && s.windows[1].spec.base == "w")
+        #expect(SQLPrinter.expr(s.items[0].expr) == "sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)")
+        #expect(parseError("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING) FROM t")?.code == .syntaxError)
+        #expect(parseError("SELECT sum(x) OVER (ROWS SIDEWAYS) FROM t")?.code == .syntaxError)
     }
 }

@@ -80,8 +80,10 @@ struct PGCatalogClientTests {
         }
     }
 
-    /// pgJDBC (simple query mode) DatabaseMetaData and ResultSetMetaData.
-    @Test func jdbcMetadata() async throws {
+    /// pgJDBC DatabaseMetaData (getColumns, getTypeInfo, getSchemas, getTables, getPrimaryKeys),
+    /// ResultSetMetaData and PreparedStatement parameters, in the default (extended) query mode
+    /// and with preferQueryMode=simple.
+    @Test(arguments: ["extended", "simple"]) func jdbcMetadata(mode: String) async throws {
         let jar = "/usr/share/java/postgresql.jar"
         guard requireTool("/usr/bin/java", "apt-get install default-jdk-headless"),
               requireTool("/usr/bin/javac", "apt-get install default-jdk-headless") else { return }
@@ -91,7 +93,7 @@ struct PGCatalogClientTests {
         try await TestServer.with { s in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/java")
-            p.arguments = ["-cp", jar, source, "--port", String(s.server.port)]
+            p.arguments = ["-cp", jar, source, "--port", String(s.server.port), "--mode", mode]
             let out = Pipe()
             p.standardOutput = out
             p.standardError = out
@@ -99,7 +101,7 @@ struct PGCatalogClientTests {
             let data = out.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             let text = String(decoding: data, as: UTF8.self)
-            #expect(p.terminationStatus == 0 && text.contains("ok"), "JdbcMetadata.java failed:\n\(text)")
+            #expect(p.terminationStatus == 0 && text.contains("ok"), "JdbcMetadata.java (\(mode) mode) failed:\n\(text)")
         }
     }
 

@@ -58,6 +58,8 @@ struct Executor {
                 if !sel.isEmpty { out.append(b.gather(sel)) }
             }
             return out
+        case .window(let p, let ws):
+            return [try runWindow(p, ws)]
         case .join(let l, let r, let kind, let lk, let rk, let residual):
             return try HashJoin(ctx: ctx).run(left: l, right: r, kind: kind, leftKeys: lk, rightKeys: rk, residual: residual, executor: self)
         }
