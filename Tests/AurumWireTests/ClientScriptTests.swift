@@ -58,6 +58,14 @@ struct ClientScriptTests {
         }
     }
 
+    @Test func psycopg2NamedCursors() async throws {
+        try await TestServer.with { s in
+            let r = try Self.run("psycopg2_named_cursor.py", port: s.server.port)
+            #expect(r.status == 0, "\(r.output)")
+            #expect(r.output.contains("all checks passed"))
+        }
+    }
+
     @Test func asyncpg() async throws {
         try await TestServer.with { s in
             let r = try Self.run("asyncpg_extended.py", port: s.server.port)

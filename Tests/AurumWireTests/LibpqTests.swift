@@ -135,3 +135,104 @@ struct LibpqTests {
         }
     }
 }
+
+// libpq from Swift, continued: SCRAM-SHA-256, COPY in both directions, and cancel.
+extension LibpqTests {
+    static func connect(_ conninfo: String) -> OpaquePointer? {
+        let c = PQconnectdb(conninfo)
+        if let c, PQstatus(c) == CONNECTION_OK { return c }
+        return c
+    }
+
+    @Test func scramAuthentication() async throws {
+        let users: [String: PGStoredPassword] = ["alice": .scram(SCRAMVerifier.make(password: "wonder land"))]
+        try await TestServer.with(configuration: authConfiguration(.scramSHA256, users: users)) { (s: TestServer) async throws in
+            let base = "host=127.0.0.1 port=\(s.server.port) dbname=default sslmode=disable connect_timeout=10"
+            // channel_binding=disable: libpq must not require SCRAM-SHA-256-PLUS (no TLS here)
+            let ok = try #require(Self.connect(base + " user=alice password='wonder land' channel_binding=disable"))
+            defer { PQfinish(ok) }
+            #expect(PQstatus(ok) == CONNECTION_OK, "\(String(cString: PQerrorMessage(ok)))")
+            let r = PQexec(ok, "SELECT current_user")
+            #expect(PQresultStatus(r) == PGRES_TUPLES_OK)
+            #expect(String(cString: PQgetvalue(r, 0, 0)) == "alice")
+            PQclear(r)
+            // libpq's own check that the server proved it knows the password (ServerSignature)
+            // passed, else PQstatus would be CONNECTION_BAD.
+            let bad = try #require(Self.connect(base + " user=alice password=wrong"))
+            defer { PQfinish(bad) }
+            #expect(PQstatus(bad) == CONNECTION_BAD)
+            #expect(String(cString: PQerrorMessage(bad)).contains("password authentication failed for user \"alice\""))
+        }
+    }
+
+    @Test func copyInAndOut() async throws {
+        try await TestServer.with { s in
+            let c = try Connection(port: s.server.port)
+            var r = c.exec("CREATE TABLE lc (id Int32, name String, amount Decimal(10, 2)) ENGINE = MergeTree ORDER BY id")
+            #expect(PQresultStatus(r) == PGRES_COMMAND_OK)
+            PQclear(r)
+            r = c.exec("COPY lc FROM STDIN WITH (FORMAT csv)")
+            #expect(PQresultStatus(r) == PGRES_COPY_IN)
+            PQclear(r)
+            // rows split across CopyData messages at arbitrary points
+            let data = (1...1000).map { "\($0),\"name \($0), quoted\",\($0).25\n" }.joined()
+            let bytes = Array(data.utf8)
+            var i = 0
+            while i < bytes.count {
+                let n = min(777, bytes.count - i)
+                let sent = bytes[i..<(i + n)].withUnsafeBufferPointer { b in
+                    b.withMemoryRebound(to: CChar.self) { PQputCopyData(c.conn, $0.baseAddress, Int32(n)) }
+                }
+                #expect(sent == 1)
+                i += n
+            }
+            #expect(PQputCopyEnd(c.conn, nil) == 1)
+            r = PQgetResult(c.conn)
+            #expect(PQresultStatus(r) == PGRES_COMMAND_OK, "\(String(cString: PQresultErrorMessage(r)))")
+            #expect(String(cString: PQcmdStatus(r)) == "COPY 1000")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+
+            r = c.exec("COPY (SELECT id, name, amount FROM lc WHERE id <= 3 ORDER BY id) TO STDOUT")
+            #expect(PQresultStatus(r) == PGRES_COPY_OUT)
+            PQclear(r)
+            var out: [String] = []
+            while true {
+                var buffer: UnsafeMutablePointer<CChar>?
+                let n = PQgetCopyData(c.conn, &buffer, 0)
+                if n < 0 { break }
+                if let buffer {
+                    out.append(String(decoding: UnsafeRawBufferPointer(start: buffer, count: Int(n)), as: UTF8.self))
+                    PQfreemem(buffer)
+                }
+            }
+            r = PQgetResult(c.conn)
+            #expect(String(cString: PQcmdStatus(r)) == "COPY 3")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+            #expect(out == ["1\tname 1, quoted\t1.25\n", "2\tname 2, quoted\t2.25\n", "3\tname 3, quoted\t3.25\n"])
+        }
+    }
+
+    @Test func cancelInterruptsARunningQuery() async throws {
+        try await TestServer.with { s in
+            let c = try Connection(port: s.server.port)
+            #expect(PQsendQuery(c.conn, "SELECT count(*) FROM numbers(2000000000) WHERE number % 7 = 3") == 1)
+            try await Task.sleep(for: .milliseconds(300))
+            let cancel = try #require(PQgetCancel(c.conn))
+            var err = [CChar](repeating: 0, count: 256)
+            let sent = PQcancel(cancel, &err, Int32(err.count))
+            #expect(sent == 1, "\(String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            PQfreeCancel(cancel)
+            let r = PQgetResult(c.conn)
+            #expect(PQresultStatus(r) == PGRES_FATAL_ERROR)
+            #expect(Self.sqlState(r) == "57014")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+            // the connection stays usable
+            let again = c.exec("SELECT 42")
+            #expect(String(cString: PQgetvalue(again, 0, 0)) == "42")
+            PQclear(again)
+        }
+    }
+}
