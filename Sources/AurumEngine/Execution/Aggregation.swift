@@ -126,31 +126,11 @@ enum Sorter {
         if n <= 1 { return input }
         try ctx.checkMemory(n * 16 * max(1, keys.count), "ORDER BY")
         let cols = try keys.map { try Evaluator.evaluate($0.expr, input) }
-        var comparators: [(Int, Int) -> Int] = []
-        for (k, c) in cols.enumerated() {
-            let key = keys[k]
-            let base = rowComparator(c)
-            let valid = c.validity
-            let nullsFirst = key.nullsFirst, asc = key.ascending
-            comparators.append { a, b in
-                if let v = valid {
-                    let na = v[a] == 0, nb = v[b] == 0
-                    if na || nb {
-                        if na && nb { return 0 }
-                        return na == nullsFirst ? -1 : 1
-                    }
-                }
-                let r = base(a, b)
-                return asc ? r : -r
-            }
-        }
+        let compare = comparator(cols, keys.map { ($0.ascending, $0.nullsFirst) })
         var perm = Array(0..<n)
         let less: (Int, Int) -> Bool = { a, b in
-            for cmp in comparators {
-                let r = cmp(a, b)
-                if r != 0 { return r < 0 }
-            }
-            return a < b   // stable
+            let r = compare(a, b)
+            return r != 0 ? r < 0 : a < b   // stable
         }
         if let limit, limit < n / 4 {
             // top-n: keep a sorted buffer of the best `limit` rows
@@ -169,6 +149,31 @@ enum Sorter {
             if let limit, limit < perm.count { perm = Array(perm.prefix(limit)) }
         }
         return input.gather(perm.map { Int32($0) })
+    }
+
+    /// Compares two rows by `cols`, each ascending or descending with its NULLs first or last
+    /// (ORDER BY and window PARTITION BY / ORDER BY).
+    static func comparator(_ cols: [Column], _ keys: [(asc: Bool, nullsFirst: Bool)]) -> (Int, Int) -> Int {
+        let parts: [(Int, Int) -> Int] = cols.enumerated().map { k, c in
+            let base = rowComparator(c)
+            let valid = c.validity
+            let (asc, nullsFirst) = keys[k]
+            return { a, b in
+                if let v = valid {
+                    let na = v[a] == 0, nb = v[b] == 0
+                    if na || nb {
+                        if na && nb { return 0 }
+                        return na == nullsFirst ? -1 : 1
+                    }
+                }
+                let r = base(a, b)
+                return asc ? r : -r
+            }
+        }
+        return { a, b in
+            for p in parts { let r = p(a, b); if r != 0 { return r } }
+            return 0
+        }
     }
 
     static func rowComparator(_ c: Column) -> (Int, Int) -> Int {

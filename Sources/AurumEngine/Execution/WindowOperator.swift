@@ -35,30 +35,6 @@ struct WindowEvaluator {
     let window: BoundWindow
     let input: Block
 
-    /// Compares two input rows by `cols` (NULLs ordered per key).
-    static func comparator(_ cols: [Column], _ keys: [(asc: Bool, nullsFirst: Bool)]) -> (Int, Int) -> Int {
-        let parts: [(Int, Int) -> Int] = cols.enumerated().map { k, c in
-            let base = Sorter.rowComparator(c)
-            let valid = c.validity
-            let (asc, nullsFirst) = keys[k]
-            return { a, b in
-                if let v = valid {
-                    let na = v[a] == 0, nb = v[b] == 0
-                    if na || nb {
-                        if na && nb { return 0 }
-                        return na == nullsFirst ? -1 : 1
-                    }
-                }
-                let r = base(a, b)
-                return asc ? r : -r
-            }
-        }
-        return { a, b in
-            for p in parts { let r = p(a, b); if r != 0 { return r } }
-            return 0
-        }
-    }
-
     func run() throws -> Column {
         let n = input.count
         let w = window
@@ -66,8 +42,8 @@ struct WindowEvaluator {
         let pcols = try w.partitionBy.map { try Evaluator.evaluate($0, input) }
         let ocols = try w.orderBy.map { try Evaluator.evaluate($0.expr, input) }
         let args = try w.arguments.map { try Evaluator.evaluate($0, input) }
-        let pcmp = WindowEvaluator.comparator(pcols, pcols.map { _ in (true, false) })
-        let ocmp = WindowEvaluator.comparator(ocols, w.orderBy.map { ($0.ascending, $0.nullsFirst) })
+        let pcmp = Sorter.comparator(pcols, pcols.map { _ in (true, false) })
+        let ocmp = Sorter.comparator(ocols, w.orderBy.map { ($0.ascending, $0.nullsFirst) })
         var perm = Array(0..<n)
         if !pcols.isEmpty || !ocols.isEmpty {
             perm.sort { a, b in
