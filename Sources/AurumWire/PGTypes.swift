@@ -93,7 +93,7 @@ public enum PGTypes {
     /// The wire type of an Aurum type (nullability and LowCardinality do not matter).
     public static func info(for type: DataType) -> PGTypeInfo {
         // OID, name and size come from the engine's type table (`PGTypeCatalog`), as pg_type does
-        var t = byOID[PGTypeCatalog.oid(for: type)]!
+        var t = builtin(oid: PGTypeCatalog.oid(for: type))!
         t.modifier = PGTypeCatalog.modifier(for: type)
         return t
     }
@@ -132,19 +132,18 @@ public enum PGTypes {
     /// element and pg_type.typelem of the array.
     public static let arrayTypes: [(element: UInt32, array: UInt32)] = PGTypeCatalog.arrayTypes
 
-    private static let byOID: [UInt32: PGTypeInfo] = Dictionary(builtins.map { ($0.oid, $0) }, uniquingKeysWith: { a, _ in a })
-    private static let byName: [String: PGTypeInfo] = Dictionary(builtins.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    private static let arrayOfElement: [UInt32: UInt32] = Dictionary(arrayTypes.map { ($0.element, $0.array) }, uniquingKeysWith: { a, _ in a })
-    private static let elementOfArray: [UInt32: UInt32] = Dictionary(arrayTypes.map { ($0.array, $0.element) }, uniquingKeysWith: { a, _ in a })
-
     /// The builtin type with this OID, if it is in `builtins`.
-    public static func builtin(oid: UInt32) -> PGTypeInfo? { byOID[oid] }
+    public static func builtin(oid: UInt32) -> PGTypeInfo? {
+        PGTypeCatalog.builtin(oid: oid).map { PGTypeInfo(oid: $0.oid, name: $0.name, size: $0.size) }
+    }
     /// The builtin type with this typname (e.g. "int8", "_text"), if it is in `builtins`.
-    public static func builtin(named name: String) -> PGTypeInfo? { byName[name] }
+    public static func builtin(named name: String) -> PGTypeInfo? {
+        PGTypeCatalog.builtin(named: name).map { PGTypeInfo(oid: $0.oid, name: $0.name, size: $0.size) }
+    }
     /// pg_type.typarray: the array type whose elements are `oid`, 0 when there is none.
-    public static func arrayOID(ofElement oid: UInt32) -> UInt32 { arrayOfElement[oid] ?? 0 }
+    public static func arrayOID(ofElement oid: UInt32) -> UInt32 { PGTypeCatalog.arrayOID(ofElement: oid) }
     /// pg_type.typelem: the element type of array type `oid`, 0 when `oid` is not an array.
-    public static func elementOID(ofArray oid: UInt32) -> UInt32 { elementOfArray[oid] ?? 0 }
+    public static func elementOID(ofArray oid: UInt32) -> UInt32 { PGTypeCatalog.elementOID(ofArray: oid) }
 
     /// pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan,
     /// A array, X unknown, U user/other, Z internal.
