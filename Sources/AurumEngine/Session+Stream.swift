@@ -133,9 +133,8 @@ public final class StatementStream: @unchecked Sendable {
     private func record(_ error: Error?) {
         guard !recorded, let session else { return }
         recorded = true
-        let d = ContinuousClock.now - opened
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        session.engine.statistics.recordStatement(error.map(EngineStatistics.outcome(of:)) ?? .ok, seconds: seconds)
+        session.engine.statistics.recordStatement(error.map(EngineStatistics.outcome(of:)) ?? .ok,
+                                                  seconds: Session.seconds(since: opened))
     }
 
     /// Reads the rest into a materialised result.
