@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module layout: see ../shared/DESIGN.md and docs/architecture.md.
-// Dependencies point one way: Core <- SQL | Storage <- Engine <- Wire | Aurum <- AurumCLI <- aurum.
+// Dependencies point one way: Core <- SQL | Storage <- Engine <- Ingest <- Wire | Aurum <- AurumCLI <- aurum.
 // Only AurumWire and the modules after it may import NIO.
 let package = Package(
     name: "Aurum",
@@ -22,6 +22,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // Parquet page codecs and gzip-compressed exports (AurumIngest).
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpq, for the wire tests only (a real C driver against the server).
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CAurumShims"),
@@ -34,6 +37,11 @@ let package = Package(
         .target(
             name: "AurumEngine",
             dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "CAurumShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "AurumIngest",
+            dependencies: ["AurumCore", "AurumStorage", "AurumEngine", "CZstd", "CLZ4", "CSnappy", "CZlib"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(
@@ -62,6 +70,10 @@ let package = Package(
         .testTarget(name: "AurumSQLTests", dependencies: ["AurumSQL"]),
         .testTarget(name: "AurumStorageTests", dependencies: ["AurumStorage"]),
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
+        .testTarget(
+            name: "AurumIngestTests",
+            dependencies: ["AurumIngest", "AurumEngine", "AurumTestSupport", "CZlib", "CZstd", "CSnappy", "CLZ4"]
+        ),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
         .testTarget(
             name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport", "CLibpq"],
