@@ -72,7 +72,8 @@ let package = Package(
         .testTarget(name: "AurumEngineTests", dependencies: ["AurumEngine", "AurumTestSupport"]),
         .testTarget(
             name: "AurumIngestTests",
-            dependencies: ["AurumIngest", "AurumEngine", "AurumTestSupport", "CZlib", "CZstd", "CSnappy", "CLZ4"]
+            dependencies: ["AurumIngest", "AurumEngine", "AurumTestSupport", "CZlib", "CZstd", "CSnappy", "CLZ4"],
+            exclude: ["fixtures"]
         ),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
         .testTarget(
