@@ -68,6 +68,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible, Expressible
     public static let cannotCoerce: SQLState = "42846"
     public static let cardinalityViolation: SQLState = "21000"
     // Class 53 — insufficient resources
+    public static let programLimitExceeded: SQLState = "54000"
     public static let diskFull: SQLState = "53100"
     public static let outOfMemory: SQLState = "53200"
     // Class 55 — object not in prerequisite state

@@ -77,12 +77,15 @@ extension Binder {
             }
             switch e {
             case .literal, .parameter, .subquery, .exists: break
+            case .function(let f, _) where Binder.setReturningFunctions.contains(f.name.last.lowercased()): break
             default:
                 // (window functions must not register while probing for a GROUP BY match)
-                let windows = windowCollector
+                let windows = windowCollector, sets = srfCollector
                 windowCollector = nil
+                srfCollector = nil
                 let probe = containsAggregate(e) ? nil : try? bindExpr(e, scope)
                 windowCollector = windows
+                srfCollector = sets
                 if let plain = probe {
                     if let gi = col.groups.firstIndex(where: { $0.same(plain) }) { return .column(gi, col.groups[gi].type) }
                     if plain.columns.isEmpty { return plain }
@@ -485,6 +488,10 @@ extension Binder {
 
     func bindFunction(_ f: FunctionCall, _ pos: Int, _ scope: Scope, _ agg: AggregateCollector?) throws -> BoundExpr {
         if f.over != nil { return try bindWindowFunction(f, pos, scope, agg) }
+        if let set = try bindSetReturning(f, pos, scope, agg) { return set }
+        if f.name.last.lowercased() == "pg_record_field", f.arguments.count == 2, case .function(let inner, let ipos) = f.arguments[0],
+           case .literal(.string(let field), _) = f.arguments[1],
+           let set = try bindSetReturning(inner, ipos, scope, agg, field: field) { return set }
         let name = f.name.last
         let lname = name.lowercased()
         if AggregateRegistry.isAggregate(name) && (!FunctionRegistry.exists(name) || f.star || f.distinct) {

@@ -70,6 +70,8 @@ final class Binder {
     var workingTables: [String: (Block, [String])] = [:]
     /// Set while the select list / ORDER BY of a SELECT are bound: window functions register here.
     var windowCollector: WindowCollector?
+    /// Set while the select list / ORDER BY of a SELECT are bound: set-returning functions register here.
+    var srfCollector: SRFCollector?
 
     init(session: SessionContext, parameters: [Value] = []) {
         self.session = session
@@ -201,9 +203,10 @@ final class Binder {
         }
         // aliases for WHERE / GROUP BY / HAVING
         // ClickHouse `WITH <expr> AS name` items of this and enclosing queries, then the select list's
-        let outerWindows = windowCollector
+        let outerWindows = windowCollector, outerSRFs = srfCollector
         windowCollector = nil
-        defer { windowCollector = outerWindows }
+        srfCollector = nil
+        defer { windowCollector = outerWindows; srfCollector = outerSRFs }
         var aliases: [String: Expr] = scalarWithStack.last ?? [:]
         for item in s.items { if let a = item.alias { aliases[a.lowercased()] = item.expr } }
         aliasStack.append(aliases)
@@ -239,6 +242,7 @@ final class Binder {
             namedWindows[w.name.lowercased()] = w.spec
         }
         let windows = WindowCollector(named: namedWindows)
+        let sets = SRFCollector()
         let isAggregate = !s.groupBy.isEmpty || items.contains { containsAggregate($0.0) } || (s.having != nil)
         var outScope = Scope()   // for ORDER BY / LIMIT BY over outputs
         var projected: [BoundExpr]
@@ -261,25 +265,33 @@ final class Binder {
             let col = AggregateCollector(groups: groups, fromScope: scope)
             collector = col
             windowCollector = windows
+            srfCollector = sets
             projected = try items.map { try bindAggExpr($0.0, col) }
             var havingExpr: BoundExpr? = nil
             windowCollector = nil
+            srfCollector = nil
             if let h = s.having { havingExpr = try bindAggExpr(h, col, predicate: true) }
             windowCollector = windows
+            srfCollector = sets
             // ORDER BY may add aggregates too: bind them before building the aggregate node
             let orderBound = try bindOrderBy(orderBy, items: items, names: names, projected: &projected, bindOther: { try self.bindAggExpr($0, col) })
             windowCollector = nil
+            srfCollector = nil
             plan = .aggregate(plan, groups: col.groups, aggregates: col.aggregates, totals: s.withTotals)
             if let h = havingExpr { plan = .filter(plan, h) }
             addWindows(windows, &plan, &projected)
+            addSetReturning(sets, &plan, &projected)
             return try finishSelect(plan, projected: projected, names: names, order: orderBound, distinct: s.distinct, limitBy: limitBy, limit: limit, offset: offset, outScope: &outScope)
         }
         _ = collector
         windowCollector = windows
+        srfCollector = sets
         projected = try items.map { try bindExpr($0.0, scope) }
         let orderBound = try bindOrderBy(orderBy, items: items, names: names, projected: &projected, bindOther: { try self.bindExpr($0, scope) })
         windowCollector = nil
+        srfCollector = nil
         addWindows(windows, &plan, &projected)
+        addSetReturning(sets, &plan, &projected)
         return try finishSelect(plan, projected: projected, names: names, order: orderBound, distinct: s.distinct, limitBy: limitBy, limit: limit, offset: offset, outScope: &outScope)
     }
 
@@ -351,7 +363,10 @@ final class Binder {
     func outputName(_ e: Expr) -> String {
         switch e {
         case .column(let n): return n.last
-        case .function(let f, _): return f.name.last.lowercased() == "count" && f.star ? "count" : f.name.last
+        case .function(let f, _):
+            // `(record).field` is named by the field, as in PostgreSQL
+            if f.name.last == "pg_record_field", f.arguments.count == 2, case .literal(.string(let field), _) = f.arguments[1] { return field }
+            return f.name.last.lowercased() == "count" && f.star ? "count" : f.name.last
         case .cast(let x, let t, _):
             if case .column = x { return outputName(x) }
             return t.name.lowercased()

@@ -28,6 +28,7 @@ enum Optimizer {
         case .join(let l, let r, let k, let lk, let rk, let res): return .join(pushFilters(l), pushFilters(r), k, leftKeys: lk, rightKeys: rk, residual: res)
         case .union(let ps): return .union(ps.map(pushFilters))
         case .window(let i, let ws): return .window(pushFilters(i), ws)
+        case .projectSet(let i, let fs): return .projectSet(pushFilters(i), fs)
         }
     }
 
@@ -99,6 +100,15 @@ enum Optimizer {
             var out = m
             for k in ws.indices { out[n + k] = nn + k }
             return (.window(ni, ws.map { $0.remap(m) }), out)
+        case .projectSet(let i, let fs):
+            let n = i.types.count
+            var need = Set(required.filter { $0 < n })
+            for f in fs { need.formUnion(f.columns) }
+            let (ni, m) = prune(i, need)
+            let nn = ni.types.count
+            var out = m
+            for k in fs.indices { out[n + k] = nn + k }
+            return (.projectSet(ni, fs.map { $0.remap(m) }), out)
         case .join(let l, let r, let k, let lk, let rk, let res):
             let nl = l.types.count
             var needL = Set<Int>(), needR = Set<Int>()
@@ -136,6 +146,7 @@ enum Optimizer {
         case .join(let l, let r, let k, let lk, let rk, _): return [pad + "HashJoin \(k) on \(zip(lk, rk).map { "\($0) = \($1)" }.joined(separator: ", "))"] + explain(l, depth + 1) + explain(r, depth + 1)
         case .union(let ps): return [pad + "UnionAll"] + ps.flatMap { explain($0, depth + 1) }
         case .window(let i, let ws): return [pad + "Window " + ws.map(\.description).joined(separator: ", ")] + explain(i, depth + 1)
+        case .projectSet(let i, let fs): return [pad + "ProjectSet " + fs.map(\.description).joined(separator: ", ")] + explain(i, depth + 1)
         }
     }
 }

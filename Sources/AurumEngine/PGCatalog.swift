@@ -150,6 +150,8 @@ enum PGCatalog {
                 return i < n ? source(l, i) : source(r, i - n)
             case .window(let q, _):
                 return i < q.types.count ? source(q, i) : nil
+            case .projectSet(let q, _):
+                return i < q.types.count ? source(q, i) : nil
             default:
                 return nil
             }

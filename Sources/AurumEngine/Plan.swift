@@ -62,6 +62,9 @@ indirect enum Plan: @unchecked Sendable {
     case union([Plan])
     /// Window functions: output is the input's columns then one column per window function.
     case window(Plan, [BoundWindow])
+    /// Set-returning functions of a select list: output is the input's columns (rows repeated)
+    /// then one column per function (SetReturning.swift).
+    case projectSet(Plan, [BoundSRF])
 
     var types: [DataType] {
         switch self {
@@ -77,6 +80,7 @@ indirect enum Plan: @unchecked Sendable {
             return lt + rt
         case .union(let ps): return ps.first?.types ?? []
         case .window(let p, let ws): return p.types + ws.map(\.returnType)
+        case .projectSet(let p, let fs): return p.types + fs.map(\.type)
         }
     }
 }

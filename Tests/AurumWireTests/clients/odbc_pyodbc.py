@@ -117,6 +117,11 @@ for label, extra in modes:
     stats = [s for s in cur.statistics("sales") if s.type != pyodbc.SQL_TABLE_STAT]
     check(f"[{label}] SQLStatistics (indexes)", stats, [])
 
+    # SQLForeignKeys: the driver's query expands pg_constraint.conkey with generate_series in a
+    # select list; Aurum has no foreign keys, so both directions are empty
+    check(f"[{label}] SQLForeignKeys(fk table)", list(cur.foreignKeys(foreignTable="sales")), [])
+    check(f"[{label}] SQLForeignKeys(pk table)", list(cur.foreignKeys(table="sales")), [])
+
     # SQLGetTypeInfo answers from the driver's own table
     check(f"[{label}] SQLGetTypeInfo(INTEGER)", [t.type_name for t in cur.getTypeInfo(pyodbc.SQL_INTEGER)], ["int4"])
 
