@@ -56,6 +56,8 @@ public final class Engine: Sendable {
     let logger: Logger
     /// Statement, latency and scan counters (monitoring).
     public let statistics = EngineStatistics()
+    /// The open sessions (pg_stat_activity).
+    let sessions = SessionRegistry()
 
     /// Opens the database in `directory` (created if missing), or in a private temporary
     /// directory when `directory` is nil.

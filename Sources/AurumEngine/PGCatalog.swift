@@ -369,11 +369,15 @@ enum PGCatalog {
         case "pg_tablespace":
             rows = [[o(1663), s("pg_default"), o(ownerOID), .null, .null], [o(1664), s("pg_global"), o(ownerOID), .null, .null]]
         case "pg_stat_activity":
-            // the current session only (Aurum does not list other connections here yet)
-            let now = Value.dateTime64(Int64(Date().timeIntervalSince1970 * 1_000_000), precision: 6)
-            rows.append([o(ids.namespace(session.currentDatabase)), s(session.currentDatabase), i(Int((session as? Session)?.backendPID ?? 0)), .null, o(ownerOID),
-                         s(session.user), s(session.settings["application_name"] ?? ""), .null, .null, .null, .null, now, now, now, .null, .null,
-                         s("active"), .null, .null, .null, s(""), s("client backend")])
+            // every open session of the engine (each publishes its state as statements start and end)
+            func ts(_ micros: Int64?) -> Value { micros.map { .dateTime64($0, precision: 6) } ?? .null }
+            let sessions = (session as? Session)?.engine.sessions.snapshots ?? []
+            for a in sessions {
+                rows.append([o(ids.namespace(a.database)), s(a.database), i(Int(a.pid)), .null, o(ownerOID),
+                             s(a.user), s(a.applicationName), a.clientAddress.map(s) ?? .null, .null, a.clientPort.map { i($0) } ?? .null,
+                             ts(a.backendStart), ts(a.xactStart), ts(a.queryStart), ts(a.stateChange), .null, .null,
+                             s(a.state), .null, .null, .null, s(a.query), s("client backend")])
+            }
         case "pg_extension":
             rows = [[o(13_500), s("plpgsql"), o(ownerOID), o(pgCatalogOID), b(false), s("1.0"), .null, .null]]
         case "pg_collation":

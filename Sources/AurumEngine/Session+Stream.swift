@@ -33,10 +33,12 @@ public final class StatementStream: @unchecked Sendable {
     private let opened = ContinuousClock.now
     private var recorded = false
     private var timer: DispatchWorkItem?
+    /// The pg_stat_activity token of this query (0: not tracked).
+    private var activityToken: UInt64 = 0
 
     /// A query's stream.
     init(session: Session, context: QueryContext, names: [String], types: [DataType], sources: [PGColumnSource?],
-         source: BlockStream, text: String) {
+         source: BlockStream, text: String, activityToken: UInt64) {
         self.session = session
         self.context = context
         self.columnNames = names
@@ -47,6 +49,7 @@ public final class StatementStream: @unchecked Sendable {
         self.fixedTag = nil
         self.rowsAffected = 0
         self.timer = session.armStatementTimeout(context)
+        self.activityToken = activityToken
     }
 
     /// A statement that already ran.
@@ -133,6 +136,7 @@ public final class StatementStream: @unchecked Sendable {
     private func record(_ error: Error?) {
         guard !recorded, let session else { return }
         recorded = true
+        if activityToken != 0 { session.activityEnded(activityToken, failed: error != nil) }
         session.engine.statistics.recordStatement(error.map(EngineStatistics.outcome(of:)) ?? .ok,
                                                   seconds: Session.seconds(since: opened))
     }
@@ -189,6 +193,8 @@ extension Session {
         let outer = current.withLock { $0 }  // DECLARE opens a stream inside its own statement
         let context = makeContext()
         defer { current.withLock { $0 = outer } }
+        // active from binding on: pg_stat_activity's rows are read while the query is bound
+        let token = activityBegan(text)
         do {
             let (plan, names) = try Binder(session: self, parameters: parameters).bindQuery(q)
             var types = plan.types
@@ -209,10 +215,11 @@ extension Session {
             }
             return StatementStream(session: self, context: context, names: names, types: types,
                                    sources: PGCatalog.sourceColumns(plan, count: names.count, catalog: catalog),
-                                   source: source, text: text)
+                                   source: source, text: text, activityToken: token)
         } catch {
             // binding failed: the statement counts as run (and failed) like any other
             engine.statistics.recordStatement(EngineStatistics.outcome(of: error), seconds: 0)
+            activityEnded(token, failed: true)
             throw error
         }
     }

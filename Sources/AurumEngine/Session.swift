@@ -51,7 +51,16 @@ public final class Session: @unchecked Sendable, SessionContext {
     /// Called (from any thread) when the running statement is cancelled or times out.
     private let wakeHook = Mutex<(@Sendable () -> Void)?>(nil)
 
-    init(engine: Engine) { self.engine = engine }
+    /// This session's row of pg_stat_activity.
+    let activity = SessionActivity()
+    var isInTransactionBlock: Bool { inTransaction }
+
+    init(engine: Engine) {
+        self.engine = engine
+        engine.sessions.add(activity)
+    }
+
+    deinit { engine.sessions.remove(activity) }
 
     /// Fires statement timeouts. A serial queue of its own (overcommitting): the global
     /// queues can be saturated by the query workers themselves (concurrentPerform).
@@ -233,12 +242,15 @@ public final class Session: @unchecked Sendable, SessionContext {
 
     func executeStatement(_ stmt: Statement, text: String, parameters: [Value]) throws -> StatementResult {
         let started = ContinuousClock.now
+        let token = activityBegan(text)
         do {
             let result = try executeStatementUncounted(stmt, text: text, parameters: parameters)
             engine.statistics.recordStatement(.ok, seconds: Self.seconds(since: started))
+            activityEnded(token, failed: false)
             return result
         } catch {
             engine.statistics.recordStatement(EngineStatistics.outcome(of: error), seconds: Self.seconds(since: started))
+            activityEnded(token, failed: true)
             throw error
         }
     }

@@ -380,9 +380,11 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let parameters = self.parameters
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let remote = context.channel.remoteAddress
         server.threadPool.submit { _ in
             let result = PGSessionSetup.run(engine: engine, parameters: parameters)
             result.session.backendPID = connection.processID
+            result.session.publishActivity(clientAddress: remote?.ipAddress ?? (remote == nil ? nil : "local"), clientPort: remote?.port)
             connection.attach(result.session)
             eventLoop.execute { bound.value.setupFinished(result) }
         }

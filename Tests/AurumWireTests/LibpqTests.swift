@@ -235,4 +235,42 @@ extension LibpqTests {
             PQclear(again)
         }
     }
+
+    /// pg_stat_activity lists every connection with its state and last/current query.
+    @Test func pgStatActivityListsEveryConnection() async throws {
+        try await TestServer.with { s in
+            let a = try Connection(port: s.server.port)
+            let b = try Connection(port: s.server.port)
+            func run(_ c: Connection, _ sql: String) -> [[String]] {
+                let r = c.exec(sql)
+                defer { PQclear(r) }
+                #expect(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK, "\(sql): \(String(cString: PQerrorMessage(c.conn)))")
+                return (0..<PQntuples(r)).map { i in (0..<PQnfields(r)).map { String(cString: PQgetvalue(r, i, $0)) } }
+            }
+            _ = run(a, "SET application_name = 'dash-a'")
+            _ = run(a, "BEGIN")
+            _ = run(a, "SELECT 42 AS answer")
+            let pidA = PQbackendPID(a.conn), pidB = PQbackendPID(b.conn)
+            let q = "SELECT pid, application_name, state, query, client_addr, usename FROM pg_stat_activity ORDER BY pid"
+            var rows = run(b, q)
+            #expect(rows.count == 2)
+            let rowA = rows.first { $0[0] == "\(pidA)" }
+            #expect(rowA == ["\(pidA)", "dash-a", "idle in transaction", "SELECT 42 AS answer", "127.0.0.1", "aurum"])
+            let rowB = rows.first { $0[0] == "\(pidB)" }
+            #expect(rowB?[2] == "active")
+            #expect(rowB?[3] == q)
+            _ = run(a, "COMMIT")
+            rows = run(b, "SELECT state, query, xact_start IS NULL FROM pg_stat_activity WHERE pid = \(pidA)")
+            #expect(rows == [["idle", "COMMIT", "t"]])
+            // a closed connection leaves the view
+            _ = consume a
+            var left: [[String]] = []
+            for _ in 0..<50 {
+                left = run(b, "SELECT pid FROM pg_stat_activity")
+                if left.count == 1 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(left == [["\(pidB)"]])
+        }
+    }
 }
