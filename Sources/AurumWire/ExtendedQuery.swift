@@ -67,8 +67,11 @@ struct PGExtendedQuery {
     private(set) var writer: PGResultWriter
     /// The message failed (an ErrorResponse was queued): skip until Sync.
     private(set) var failed = false
+    let copyHooks: PGSimpleQuery.CopyHooks?
 
-    init(session: Session, connection: PGConnection, state: PGExtendedState, status: PGTransactionStatus, batchBytes: Int) {
+    init(session: Session, connection: PGConnection, state: PGExtendedState, status: PGTransactionStatus, batchBytes: Int,
+         copyHooks: PGSimpleQuery.CopyHooks? = nil) {
+        self.copyHooks = copyHooks
         self.session = session
         self.connection = connection
         self.state = state
@@ -237,6 +240,18 @@ struct PGExtendedQuery {
         if p.cursor == nil {
             let step = try PGTransactionControl.step(stmt, text: prepared.sql, status: status)
             try writer.checkCancel()
+            if case .copy = stmt, let hooks = copyHooks {
+                // COPY through Execute: the same copy sub-protocol as after a simple Query (the
+                // Sync a client sent behind the Execute is ignored during COPY FROM STDIN, as in
+                // PostgreSQL; libpq sends another after CopyDone). Executing the portal again
+                // repeats the tag, like other statements without rows.
+                try writer.flush()
+                let tag = try PGCopyIO.run(prepared.sql, session: session, connection: connection, batchBytes: writer.batchBytes, hooks: hooks)
+                status = step.next
+                p.completedTag = tag
+                PGBackend.commandComplete(tag, into: &writer.out)
+                return
+            }
             let r = try session.stream(prepared, parameters: p.parameters)
             if case .discard("ALL") = stmt { state.reset() }
             if let notice = step.notice,

@@ -469,16 +469,12 @@ final class PGConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Queries
 
-    private func runQuery(_ sql: String, context: ChannelHandlerContext) {
-        guard let session, let connection else { return }
-        setBusy(true)
-        let status = self.status
-        let batchBytes = server.configuration.batchBytes
+    /// What a COPY statement (simple or extended protocol) needs from this handler.
+    private func makeCopyHooks(context: ChannelHandlerContext) -> PGSimpleQuery.CopyHooks {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let extended = self.extended
         let channel = context.channel
-        let copyHooks = PGSimpleQuery.CopyHooks(
+        return PGSimpleQuery.CopyHooks(
             startCopyIn: { queue, response in
                 eventLoop.submit {
                     guard let ctx = bound.value.currentContext else { throw PGConnectionClosed() }
@@ -491,6 +487,17 @@ final class PGConnectionHandler: ChannelInboundHandler {
                     if on { channel.read() }
                 }
             })
+    }
+
+    private func runQuery(_ sql: String, context: ChannelHandlerContext) {
+        guard let session, let connection else { return }
+        setBusy(true)
+        let status = self.status
+        let batchBytes = server.configuration.batchBytes
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let extended = self.extended
+        let copyHooks = makeCopyHooks(context: context)
         server.threadPool.submit { workState in
             var newStatus: PGTransactionStatus?
             if workState == .active {
@@ -535,10 +542,12 @@ final class PGConnectionHandler: ChannelInboundHandler {
         let extended = self.extended
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        let copyHooks = makeCopyHooks(context: context)
         server.threadPool.submit { workState in
             var result: (PGTransactionStatus, Bool, ByteBuffer)?
             if workState == .active {
-                var x = PGExtendedQuery(session: session, connection: connection, state: extended, status: status, batchBytes: batchBytes)
+                var x = PGExtendedQuery(session: session, connection: connection, state: extended, status: status, batchBytes: batchBytes,
+                                        copyHooks: copyHooks)
                 do {
                     try x.run(message)
                     result = (x.status, x.failed, x.take())

@@ -194,6 +194,28 @@ final class PGCopyIO: CopyIO, @unchecked Sendable {
         try flush()
     }
 
+    /// Runs a COPY statement with the client as its data channel; CopyOut data and CopyDone
+    /// are sent before this returns.
+    static func execute(_ sql: String, session: Session, connection: PGConnection, batchBytes: Int,
+                        hooks: PGSimpleQuery.CopyHooks) throws -> [StatementResult] {
+        let io = PGCopyIO(connection: connection, batchBytes: batchBytes, startCopyIn: hooks.startCopyIn, setReading: hooks.setReading)
+        let results: [StatementResult]
+        do {
+            results = try session.execute(sql, copy: io)
+        } catch {
+            try io.finish(success: false)
+            throw error
+        }
+        try io.finish(success: true)
+        return results
+    }
+
+    /// `execute` for one statement: its command tag.
+    static func run(_ sql: String, session: Session, connection: PGConnection, batchBytes: Int,
+                    hooks: PGSimpleQuery.CopyHooks) throws -> String {
+        try execute(sql, session: session, connection: connection, batchBytes: batchBytes, hooks: hooks).last?.commandTag ?? "COPY 0"
+    }
+
     private func flush() throws {
         guard out.readableBytes > 0 else { return }
         try output.send(out)

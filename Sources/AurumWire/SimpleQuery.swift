@@ -115,15 +115,7 @@ struct PGSimpleQuery {
         if case .copy = s.statement, let hooks = copyHooks {
             // COPY talks to the client itself: everything before it goes out first.
             try writer.flush()
-            let io = PGCopyIO(connection: connection, batchBytes: writer.batchBytes, startCopyIn: hooks.startCopyIn,
-                              setReading: hooks.setReading)
-            do {
-                results = try session.execute(s.text, copy: io)
-            } catch {
-                try io.finish(success: false)
-                throw error
-            }
-            try io.finish(success: true)
+            results = try PGCopyIO.execute(s.text, session: session, connection: connection, batchBytes: writer.batchBytes, hooks: hooks)
         } else {
             results = try session.execute(s.text)
         }

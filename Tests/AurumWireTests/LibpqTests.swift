@@ -273,4 +273,71 @@ extension LibpqTests {
             #expect(left == [["\(pidB)"]])
         }
     }
+
+    /// COPY sent through the extended protocol (PQexecParams: Parse/Bind/Describe/Execute/Sync),
+    /// both directions, and a CopyFail that leaves the connection usable.
+    @Test func copyThroughTheExtendedProtocol() async throws {
+        try await TestServer.with { s in
+            let c = try Connection(port: s.server.port)
+            func execParams(_ sql: String) -> OpaquePointer? { PQexecParams(c.conn, sql, 0, nil, nil, nil, nil, 0) }
+            var r = execParams("CREATE TABLE lx (id Int32, name String) ENGINE = MergeTree ORDER BY id")
+            #expect(PQresultStatus(r) == PGRES_COMMAND_OK)
+            PQclear(r)
+            func copyIn(_ rows: String, fail: Bool = false) -> OpaquePointer? {
+                let r = execParams("COPY lx FROM STDIN WITH (FORMAT csv)")
+                #expect(PQresultStatus(r) == PGRES_COPY_IN, "\(String(cString: PQerrorMessage(c.conn)))")
+                PQclear(r)
+                let bytes = Array(rows.utf8)
+                let sent = bytes.withUnsafeBufferPointer { b in b.withMemoryRebound(to: CChar.self) { PQputCopyData(c.conn, $0.baseAddress, Int32(b.count)) } }
+                #expect(sent == 1)
+                #expect(PQputCopyEnd(c.conn, fail ? "client gave up" : nil) == 1)
+                return PQgetResult(c.conn)
+            }
+            r = copyIn((1...500).map { "\($0),row \($0)\n" }.joined())
+            #expect(PQresultStatus(r) == PGRES_COMMAND_OK, "\(String(cString: PQresultErrorMessage(r)))")
+            #expect(String(cString: PQcmdStatus(r)) == "COPY 500")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+
+            // CopyFail: 57014, nothing committed, the connection goes on
+            r = copyIn("501,x\n", fail: true)
+            #expect(PQresultStatus(r) == PGRES_FATAL_ERROR)
+            #expect(Self.sqlState(r) == "57014")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+            // a malformed row: 22P04, the connection goes on
+            r = copyIn("502,ok\n503\n")
+            #expect(PQresultStatus(r) == PGRES_FATAL_ERROR)
+            #expect(Self.sqlState(r) == "22P04")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+
+            r = execParams("SELECT count(*), sum(id) FROM lx")
+            #expect(String(cString: PQgetvalue(r, 0, 0)) == "500")
+            #expect(String(cString: PQgetvalue(r, 0, 1)) == "125250")
+            PQclear(r)
+
+            r = execParams("COPY (SELECT id, name FROM lx WHERE id > 497 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)")
+            #expect(PQresultStatus(r) == PGRES_COPY_OUT, "\(String(cString: PQerrorMessage(c.conn)))")
+            PQclear(r)
+            var out = ""
+            while true {
+                var buffer: UnsafeMutablePointer<CChar>?
+                let n = PQgetCopyData(c.conn, &buffer, 0)
+                if n < 0 { break }
+                if let buffer {
+                    out += String(decoding: UnsafeRawBufferPointer(start: buffer, count: Int(n)), as: UTF8.self)
+                    PQfreemem(buffer)
+                }
+            }
+            r = PQgetResult(c.conn)
+            #expect(String(cString: PQcmdStatus(r)) == "COPY 3")
+            PQclear(r)
+            while let extra = PQgetResult(c.conn) { PQclear(extra) }
+            #expect(out == "id,name\n498,row 498\n499,row 499\n500,row 500\n")
+            r = execParams("SELECT 1")
+            #expect(PQresultStatus(r) == PGRES_TUPLES_OK)
+            PQclear(r)
+        }
+    }
 }
