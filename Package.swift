@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // A Swift PostgreSQL client for the wire tests only (extended protocol, binary format).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -77,7 +79,11 @@ let package = Package(
         ),
         .testTarget(name: "AurumTests", dependencies: ["Aurum", "AurumCLI", "AurumTestSupport"]),
         .testTarget(
-            name: "AurumWireTests", dependencies: ["AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport", "CLibpq"],
+            name: "AurumWireTests",
+            dependencies: [
+                "AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport", "CLibpq",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             exclude: ["clients"]
         ),
     ]
