@@ -148,8 +148,9 @@ extension Binder {
             let castName = tn.name.lowercased()
             let hint: DataType? = tn.isArray || ["regclass", "regtype", "regproc"].contains(castName) ? .string
                 : castName == "oid" ? .int64 : (try? resolveType(tn))
-            let b = try bindHinted(x, hint, scope, agg)
+            var b = try bindHinted(x, hint, scope, agg)
             if !tn.isArray, let r = try bindRegCast(b, tn.name, pos: pos) { return r }
+            if !tn.isArray, ["text", "varchar", "name", "character varying", "string"].contains(castName) { b = try regOutput(x, b) }
             // arrays are PostgreSQL array text (Functions+PGCompat.swift): T[] casts keep the text
             if tn.isArray, b.type.isString || b.type.base == .nothing { return try coerce(b, to: DataType.string.nullable) }
             let t = try resolveType(tn)
@@ -492,6 +493,8 @@ extension Binder {
         if f.name.last.lowercased() == "pg_record_field", f.arguments.count == 2, case .function(let inner, let ipos) = f.arguments[0],
            case .literal(.string(let field), _) = f.arguments[1],
            let set = try bindSetReturning(inner, ipos, scope, agg, field: field) { return set }
+        if f.name.last.lowercased() == "pg_record_field", f.arguments.count == 2, case .literal(.string(let field), _) = f.arguments[1],
+           let r = try bindRecordField(try bindExpr(f.arguments[0], scope, agg: agg), field) { return r }
         let name = f.name.last
         let lname = name.lowercased()
         if AggregateRegistry.isAggregate(name) && (!FunctionRegistry.exists(name) || f.star || f.distinct) {

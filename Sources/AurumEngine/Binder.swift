@@ -266,7 +266,7 @@ final class Binder {
             collector = col
             windowCollector = windows
             srfCollector = sets
-            projected = try items.map { try bindAggExpr($0.0, col) }
+            projected = try items.map { try regOutput($0.0, try bindAggExpr($0.0, col)) }
             var havingExpr: BoundExpr? = nil
             windowCollector = nil
             srfCollector = nil
@@ -286,7 +286,7 @@ final class Binder {
         _ = collector
         windowCollector = windows
         srfCollector = sets
-        projected = try items.map { try bindExpr($0.0, scope) }
+        projected = try items.map { try regOutput($0.0, try bindExpr($0.0, scope)) }
         let orderBound = try bindOrderBy(orderBy, items: items, names: names, projected: &projected, bindOther: { try self.bindExpr($0, scope) })
         windowCollector = nil
         srfCollector = nil

@@ -207,20 +207,14 @@ extension Session {
     public func prepare(_ sql: String, declaredTypes: [DataType?] = []) throws -> PreparedStatement {
         lock.lock()
         defer { lock.unlock() }
-        let stmts: [ParsedStatement]
-        do { stmts = try Parser.parse(sql) } catch var e as AurumError { e.sql = sql; throw e }
+        let stmts = try Session.attributing(sql) { try Parser.parse(sql) }
         guard stmts.count <= 1 else {
             throw AurumError(.syntaxError, "cannot insert multiple commands into a prepared statement")
         }
         guard let s = stmts.first else {
             return PreparedStatement(sql: sql, statement: nil, parameterTypes: declaredTypes.map { $0 ?? .string }, columns: [])
         }
-        do {
-            return try prepareStatement(s.statement, text: s.text, declaredTypes: declaredTypes)
-        } catch var e as AurumError {
-            e.sql = s.text
-            throw e
-        }
+        return try Session.attributing(s.text) { try prepareStatement(s.statement, text: s.text, declaredTypes: declaredTypes) }
     }
 
     /// Runs a prepared statement with `parameters` (converted to its parameter types); the
@@ -274,19 +268,30 @@ extension Session {
         let values = try preparedValues(p, parameters)
         var r = try executeStatement(stmt, text: p.sql, parameters: values)
         // Keep the described column types (RowDescription was sent before the rows).
-        if p.returnsRows, r.columnTypes.count == p.columns.count {
-            for (i, c) in p.columns.enumerated() where r.columnTypes[i].plain != c.type.plain && c.type.base != .nothing {
-                let target = r.columnTypes[i].isNullable ? c.type.nullable : c.type
-                guard let blocks = try? r.blocks.map({ b -> Block in
-                    var cols = b.columns
-                    cols[i] = try Cast.column(cols[i], to: target)
-                    return Block(columns: cols, count: b.count)
-                }) else { continue }
-                r.blocks = blocks
-                r.columnTypes[i] = target
-            }
+        if p.returnsRows {
+            let casts = Session.describedCasts(r.columnTypes, p.columns.map(\.type))
+            r.blocks = try r.blocks.map { try Session.conform($0, casts) }
+            for (i, t) in casts { r.columnTypes[i] = t }
         }
         return r
+    }
+
+    /// The result columns whose type differs from the one a prepared statement described
+    /// (a parameter's type changes the result's, e.g. `SELECT $1 + 1`): index and described type
+    /// (nullable when the result column is). Empty when the column counts differ.
+    static func describedCasts(_ types: [DataType], _ described: [DataType]) -> [(Int, DataType)] {
+        guard types.count == described.count else { return [] }
+        return described.enumerated().compactMap { i, t in
+            t.base != .nothing && t.plain != types[i].plain ? (i, types[i].isNullable ? t.nullable : t) : nil
+        }
+    }
+
+    /// `b` with the columns of `casts` cast to their described types.
+    static func conform(_ b: Block, _ casts: [(Int, DataType)]) throws -> Block {
+        if casts.isEmpty { return b }
+        var cols = b.columns
+        for (i, t) in casts { cols[i] = try Cast.column(cols[i], to: t) }
+        return Block(columns: cols, count: b.count)
     }
 
     /// Binds `stmt` with parameter inference (the lock is held).

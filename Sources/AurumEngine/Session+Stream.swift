@@ -158,12 +158,7 @@ extension Session {
     public func stream(_ statement: ParsedStatement, parameters: [Value] = []) throws -> StatementStream {
         lock.lock()
         defer { lock.unlock() }
-        do {
-            return try openStream(statement.statement, text: statement.text, parameters: parameters)
-        } catch var e as AurumError {
-            e.sql = statement.text
-            throw e
-        }
+        return try Session.attributing(statement.text) { try openStream(statement.statement, text: statement.text, parameters: parameters) }
     }
 
     /// Opens a prepared statement as a stream (see `execute(_:parameters:)` for the
@@ -172,15 +167,12 @@ extension Session {
         lock.lock()
         defer { lock.unlock() }
         guard let stmt = prepared.statement else { return StatementStream(result: .empty(tag: "")) }
-        do {
+        return try Session.attributing(prepared.sql) {
             guard case .query = stmt else {
                 return StatementStream(result: try runPrepared(prepared, stmt, parameters: parameters))
             }
             let values = try preparedValues(prepared, parameters)
             return try openStream(stmt, text: prepared.sql, parameters: values, describedAs: prepared.columns.map(\.type))
-        } catch var e as AurumError {
-            e.sql = prepared.sql
-            throw e
         }
     }
 
@@ -199,20 +191,9 @@ extension Session {
             let (plan, names) = try Binder(session: self, parameters: parameters).bindQuery(q)
             var types = plan.types
             var source = try Executor(ctx: context).stream(Optimizer.optimize(plan))
-            var casts: [(Int, DataType)] = []
-            if describedAs.count == types.count {
-                for (i, t) in describedAs.enumerated() where t.base != .nothing && t.plain != types[i].plain {
-                    casts.append((i, types[i].isNullable ? t.nullable : t))
-                    types[i] = casts.last!.1
-                }
-            }
-            if !casts.isEmpty {
-                source = MapStream(source) { b in
-                    var cols = b.columns
-                    for (i, t) in casts { cols[i] = try Cast.column(cols[i], to: t) }
-                    return Block(columns: cols, count: b.count)
-                }
-            }
+            let casts = Session.describedCasts(types, describedAs)
+            for (i, t) in casts { types[i] = t }
+            if !casts.isEmpty { source = MapStream(source) { b in try Session.conform(b, casts) } }
             return StatementStream(session: self, context: context, names: names, types: types,
                                    sources: PGCatalog.sourceColumns(plan, count: names.count, catalog: catalog),
                                    source: source, text: text, activityToken: token)

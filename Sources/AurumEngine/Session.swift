@@ -81,18 +81,21 @@ public final class Session: @unchecked Sendable, SessionContext {
             copyIO = nil
             wakeHook.withLock { $0 = nil }
         }
-        let stmts: [ParsedStatement]
-        do { stmts = try Parser.parse(sql) } catch var e as AurumError { e.sql = sql; throw e }
+        let stmts = try Session.attributing(sql) { try Parser.parse(sql) }
         var out: [StatementResult] = []
         for s in stmts {
-            do {
-                out.append(try executeStatement(s.statement, text: s.text, parameters: parameters))
-            } catch var e as AurumError {
-                e.sql = s.text
-                throw e
-            }
+            out.append(try Session.attributing(s.text) { try executeStatement(s.statement, text: s.text, parameters: parameters) })
         }
         return out
+    }
+
+    /// Runs `body`; an AurumError it throws is tied to the statement text `sql` (the position of
+    /// a syntax or binder error points into it).
+    static func attributing<R>(_ sql: String, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch var e as AurumError {
+            e.sql = sql
+            throw e
+        }
     }
 
     /// Cancels the running statement, if any.

@@ -16,6 +16,9 @@ struct BoundSRF: Sendable {
         case generateSubscripts
         /// (information_schema._pg_expandarray(arr)).x / .n — the element or its 1-based index.
         case expandArrayElement, expandArrayIndex
+        /// information_schema._pg_expandarray(arr) as a whole: record text `(x,n)` per element,
+        /// read back with `(r).x` / `(r).n` (Binder.bindRecordField).
+        case expandArrayRecord
     }
     var name: String
     var kind: Kind
@@ -39,12 +42,17 @@ struct BoundSRF: Sendable {
     /// The values this function returns for one row's argument values.
     func values(_ args: [Value]) throws -> [Value] {
         switch kind {
-        case .unnest, .expandArrayElement, .expandArrayIndex, .generateSubscripts:
+        case .unnest, .expandArrayElement, .expandArrayIndex, .expandArrayRecord, .generateSubscripts:
             guard let a = args.first, !a.isNull else { return [] }
             if kind == .generateSubscripts, args.count > 1, args[1].asInt64 != 1 { return [] }
             let elems = PGArrayText.parse(pgText(a) ?? "")
             switch kind {
             case .unnest, .expandArrayElement: return elems.map { $0.map(Value.string) ?? .null }
+            case .expandArrayRecord:
+                return elems.enumerated().map { i, e in
+                    let x = e.map { PGArrayText.format([$0]).dropFirst().dropLast() } ?? ""
+                    return .string("(\(x),\(i + 1))")
+                }
             default: return elems.indices.map { .int(Int64($0 + 1)) }
             }
         case .generateSeries:
@@ -113,8 +121,9 @@ extension Binder {
             switch field?.lowercased() {
             case "x": kind = .expandArrayElement; type = DataType.string.nullable
             case "n": kind = .expandArrayIndex; type = DataType.int32.nullable
+            case nil: kind = .expandArrayRecord; type = DataType.string.nullable
             default:
-                throw AurumError(.featureNotSupported, "_pg_expandarray() in a select list needs a field: (_pg_expandarray(a)).x or .n", position: pos)
+                throw AurumError(.undefinedColumn, "could not identify column \"\(field!)\" in record data type", position: pos)
             }
         default:
             try arity(2...3)
@@ -126,6 +135,26 @@ extension Binder {
         }
         col.functions.append(BoundSRF(name: f.name.last, kind: kind, arguments: args, type: type))
         return .column(SRFCollector.base + col.functions.count - 1, type)
+    }
+
+    /// `(r).x` / `(r).n` over the record text of `_pg_expandarray` (pgJDBC's primary-key query
+    /// selects `_pg_expandarray(indkey) AS keys` in a subquery, then `(keys).x`). Nil for
+    /// other fields (the registry's fallback reports them).
+    func bindRecordField(_ record: BoundExpr, _ field: String) throws -> BoundExpr? {
+        guard record.type.isString || record.type.base == .nothing else { return nil }
+        let index: Int, type: DataType
+        switch field.lowercased() {
+        case "x": index = 0; type = .string
+        case "n": index = 1; type = .int32
+        default: return nil
+        }
+        let f = rowwiseFunction("pg_record_field", returns: type) { v in
+            guard let text = pgText(v[0]), text.hasPrefix("("), text.hasSuffix(")") else { return .null }
+            let fields = PGArrayText.parse("{" + text.dropFirst().dropLast() + "}")
+            guard index < fields.count, let s = fields[index], !s.isEmpty else { return .null }
+            return index == 1 ? (Int64(s).map(Value.int) ?? .null) : .string(s)
+        }
+        return .call(f, [record])
     }
 
     /// Puts the ProjectSet operator on top of `plan` if the select list called set-returning

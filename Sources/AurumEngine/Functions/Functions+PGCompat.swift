@@ -509,6 +509,21 @@ extension Binder {
         return try fold(.call(f, [b]))
     }
 
+    /// How a reg* value prints: `'t'::regclass` in a select list or cast to text shows the name
+    /// (as PostgreSQL does), while it compares as the OID everywhere else. `e` is the
+    /// expression as written, `b` its bound form; anything else is returned unchanged.
+    func regOutput(_ e: Expr, _ b: BoundExpr) throws -> BoundExpr {
+        guard case .cast(_, let tn, _) = e, !tn.isArray, b.type.base == .uint32 else { return b }
+        let kind = tn.name.lowercased()
+        guard ["regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole"].contains(kind) else { return b }
+        let box = SessionBox(session: session)
+        let f = rowwiseFunction(kind + "out", returns: .string) { v in
+            guard let n = v[0].asInt64 else { return .null }
+            return .string(PGCatalog.nameOfOID(kind, UInt32(truncatingIfNeeded: n), session: box.session) ?? String(n))
+        }
+        return try fold(.call(f, [b]))
+    }
+
     func fold(_ e: BoundExpr) throws -> BoundExpr {
         if case .call(let f, let args) = e, f.deterministic, args.allSatisfy(\.isConstant) {
             let v = try Evaluator.constantValue(e)

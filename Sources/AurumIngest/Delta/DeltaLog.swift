@@ -1,0 +1,272 @@
+import AurumCore
+import AurumEngine
+import Foundation
+
+/// A Delta Lake table's snapshot at one version, from replaying its `_delta_log`: the
+/// schema (metaData), the partition columns, the column mapping, and the data files that are
+/// live (added and not removed since).
+///
+/// Replay: the newest checkpoint at or before the wanted version (found through
+/// `_last_checkpoint` or by listing the log; single-file or multi-part), then every JSON commit
+/// after it in version order. Reader features Aurum cannot honour (deletion vectors, ...) are
+/// refused with 0A000 naming the feature: rows are never returned wrong.
+public struct DeltaSnapshot: Sendable {
+    public struct DataFile: Sendable, Equatable {
+        /// Absolute path of the Parquet file.
+        public var path: String
+        /// Partition column (logical name) → value as the log stores it (nil: NULL).
+        public var partitionValues: [String: String?]
+        public var size: Int64
+        /// numRecords from the add action's stats, when present.
+        public var records: Int64?
+    }
+
+    /// A column of the table: its logical name, the name in the Parquet files (differs under
+    /// column mapping), and its Aurum type.
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var physicalName: String
+        public var type: DataType
+    }
+
+    public var tablePath: String
+    public var version: Int64
+    public var fields: [Field]
+    public var partitionColumns: [String]
+    public var files: [DataFile]
+    public var columnMappingMode: String
+
+    public var columns: [SourceColumn] { fields.map { SourceColumn(name: $0.name, type: $0.type) } }
+}
+
+/// Reads Delta checkpoints (Parquet) into actions; provided by the Parquet reader.
+public protocol DeltaCheckpointReader: Sendable {
+    /// The actions of checkpoint files (all parts of one checkpoint), as JSON-like dictionaries
+    /// keyed by action name (`add`, `remove`, `metaData`, `protocol`), one per row.
+    func actions(of files: [String]) throws -> [[String: Any]]
+}
+
+public enum DeltaLog {
+    /// Reader features this reader implements (protocol minReaderVersion 3).
+    static let supportedReaderFeatures: Set<String> = ["columnMapping", "timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"]
+
+    static func error(_ path: String, _ message: String, code: SQLState = .badCopyFileFormat, hint: String? = nil) -> AurumError {
+        AurumError(code, "Delta table \(path): \(message)", hint: hint)
+    }
+
+    /// Whether `path` looks like a Delta table (has a `_delta_log` directory).
+    public static func isDeltaTable(_ path: String) -> Bool {
+        var dir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("_delta_log"), isDirectory: &dir) && dir.boolValue
+    }
+
+    /// The snapshot at `version` (nil: the latest).
+    public static func snapshot(_ tablePath: String, version wanted: Int64? = nil, checkpoints: DeltaCheckpointReader? = nil) throws -> DeltaSnapshot {
+        let table = (tablePath as NSString).standardizingPath
+        let logDir = (table as NSString).appendingPathComponent("_delta_log")
+        guard isDeltaTable(table) else {
+            throw error(table, "no _delta_log directory", code: .ioError, hint: "point at the table's root directory")
+        }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: logDir) } catch {
+            throw DeltaLog.error(table, "cannot list _delta_log: \(error.localizedDescription)", code: .ioError)
+        }
+        var commits: [Int64: String] = [:]
+        var checkpointParts: [Int64: [String]] = [:]
+        for n in names {
+            if n.hasSuffix(".json"), let v = Int64(n.dropLast(5)), n.count == 25 { commits[v] = n }
+            if n.contains(".checkpoint."), n.hasSuffix(".parquet"), let v = Int64(n.prefix(20)) {
+                checkpointParts[v, default: []].append(n)
+            }
+        }
+        guard let latest = ([commits.keys.max(), checkpointParts.keys.max()].compactMap { $0 }).max() else {
+            throw error(table, "_delta_log holds no commits")
+        }
+        let target = wanted ?? latest
+        guard target >= 0, target <= latest else {
+            throw error(table, "version \(target) does not exist (latest is \(latest))", code: .invalidParameterValue)
+        }
+        // the newest complete checkpoint at or before the target
+        var start: Int64 = 0
+        var state = ReplayState(table: table)
+        let usable = checkpointParts.filter { v, parts in v <= target && isComplete(parts) }.keys.max()
+        if let cp = usable {
+            guard let reader = checkpoints else {
+                throw error(table, "version \(target) needs checkpoint \(cp), and no checkpoint reader is available", code: .featureNotSupported)
+            }
+            let parts = checkpointParts[cp]!.sorted().map { (logDir as NSString).appendingPathComponent($0) }
+            for action in try reader.actions(of: parts) { try state.apply(action, version: cp) }
+            start = cp + 1
+        } else if commits[0] == nil {
+            throw error(table, "version \(target) cannot be rebuilt: commit 0 is gone and no checkpoint precedes it",
+                        hint: "the log was cleaned up; load a newer version")
+        }
+        if start <= target {
+            for v in start...target {
+                guard let name = commits[v] else {
+                    throw error(table, "commit \(v) is missing from _delta_log (have \(start)...\(latest))")
+                }
+                let path = (logDir as NSString).appendingPathComponent(name)
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw error(table, "cannot read \(name)", code: .ioError)
+                }
+                var line = 0
+                for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                    line += 1
+                    if raw.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                    guard let obj = try? JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any] else {
+                        throw error(table, "\(name):\(line): not a JSON object")
+                    }
+                    do { try state.apply(obj, version: v) } catch let e as AurumError {
+                        var e = e
+                        e.message = "Delta table \(table): \(name):\(line): " + e.message.replacingOccurrences(of: "Delta table \(table): ", with: "")
+                        throw e
+                    }
+                }
+            }
+        }
+        return try state.finish(version: target)
+    }
+
+    /// A multi-part checkpoint is usable only with all its parts.
+    static func isComplete(_ parts: [String]) -> Bool {
+        if parts.count == 1, parts[0].hasSuffix(".checkpoint.parquet") { return true }
+        // NNN.checkpoint.PPPPPPPPPP.TTTTTTTTTT.parquet
+        let totals = parts.compactMap { p -> Int? in
+            let f = p.split(separator: ".")
+            return f.count == 5 ? Int(f[3]) : nil
+        }
+        guard let total = totals.first, totals.allSatisfy({ $0 == total }) else {
+            return parts.contains { $0.split(separator: ".").count == 4 && !$0.contains(".checkpoint.0") } // v2 UUID-named
+        }
+        return parts.count == total
+    }
+
+    /// Decodes a percent-encoded relative path of an add/remove action (`region=eu%20west/...`).
+    static func decodePath(_ p: String, table: String) -> String {
+        var s = p
+        if s.hasPrefix("file://") { s = String(s.dropFirst(7)) } else if s.hasPrefix("file:") { s = String(s.dropFirst(5)) }
+        let decoded = s.removingPercentEncoding ?? s
+        return decoded.hasPrefix("/") ? decoded : (table as NSString).appendingPathComponent(decoded)
+    }
+
+    /// The Aurum type of a Delta schema type (`long`, `decimal(18,2)`, ...). Nested types
+    /// (struct, array, map) are refused naming the column.
+    static func aurumType(_ t: Any, column: String, table: String) throws -> DataType {
+        guard let name = t as? String else {
+            let kind = (t as? [String: Any])?["type"] as? String ?? "nested"
+            throw error(table, "column \(column) has nested type \(kind), which Aurum cannot load yet", code: .featureNotSupported,
+                        hint: "select the flat columns, or flatten it in the export")
+        }
+        switch name {
+        case "long": return .int64
+        case "integer": return .int32
+        case "short": return .int16
+        case "byte": return .int8
+        case "float": return .float32
+        case "double": return .float64
+        case "boolean": return .bool
+        case "string", "binary": return .string
+        case "date": return .date
+        case "timestamp", "timestamp_ntz": return DataType(.dateTime64(precision: 6))
+        default:
+            if name.hasPrefix("decimal("), name.hasSuffix(")") {
+                let inner = name.dropFirst(8).dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                if inner.count == 2, let p = inner[0], let s = inner[1], p >= 1, p <= 38, s >= 0, s <= p {
+                    return DataType(.decimal(precision: p, scale: s))
+                }
+            }
+            throw error(table, "column \(column) has type \(name), which Aurum does not support", code: .featureNotSupported)
+        }
+    }
+}
+
+/// The state of a log replay.
+struct ReplayState {
+    let table: String
+    var files: [String: DeltaSnapshot.DataFile] = [:]   // by decoded path
+    var order: [String] = []
+    var schemaString: String?
+    var partitionColumns: [String] = []
+    var configuration: [String: String] = [:]
+    var sawProtocol = false
+
+    init(table: String) { self.table = table }
+
+    mutating func apply(_ action: [String: Any], version: Int64) throws {
+        if let p = action["protocol"] as? [String: Any] {
+            sawProtocol = true
+            let reader = (p["minReaderVersion"] as? NSNumber)?.intValue ?? 1
+            guard reader <= 3 else {
+                throw DeltaLog.error(table, "needs Delta reader version \(reader); Aurum reads versions 1 to 3", code: .featureNotSupported)
+            }
+            if reader == 3 {
+                let features = (p["readerFeatures"] as? [String]) ?? []
+                let unsupported = features.filter { !DeltaLog.supportedReaderFeatures.contains($0) }
+                if !unsupported.isEmpty {
+                    throw DeltaLog.error(table, "uses reader features Aurum does not implement: \(unsupported.joined(separator: ", "))",
+                                         code: .featureNotSupported, hint: "rows could be read wrong without them, so the table is not loaded")
+                }
+            }
+        }
+        if let m = action["metaData"] as? [String: Any] {
+            schemaString = m["schemaString"] as? String
+            partitionColumns = (m["partitionColumns"] as? [String]) ?? []
+            configuration = [:]
+            for (k, v) in (m["configuration"] as? [String: Any]) ?? [:] { configuration[k] = v as? String ?? "\(v)" }
+        }
+        if let a = action["add"] as? [String: Any] {
+            guard let raw = a["path"] as? String else { throw DeltaLog.error(table, "an add action has no path") }
+            if let dv = a["deletionVector"], !(dv is NSNull) {
+                throw DeltaLog.error(table, "file \(raw) has a deletion vector, which Aurum does not apply", code: .featureNotSupported,
+                                     hint: "run OPTIMIZE/PURGE on the table (or disable deletion vectors) before loading")
+            }
+            let path = DeltaLog.decodePath(raw, table: table)
+            var pv: [String: String?] = [:]
+            for (k, v) in (a["partitionValues"] as? [String: Any]) ?? [:] { pv[k] = v is NSNull ? nil : (v as? String ?? "\(v)") }
+            var records: Int64?
+            if let stats = a["stats"] as? String, let d = stats.data(using: .utf8),
+               let o = try? JSONSerialization.jsonObject(with: d) as? [String: Any] {
+                records = (o["numRecords"] as? NSNumber)?.int64Value
+            }
+            if files[path] == nil { order.append(path) }
+            files[path] = DeltaSnapshot.DataFile(path: path, partitionValues: pv, size: (a["size"] as? NSNumber)?.int64Value ?? 0, records: records)
+        }
+        if let r = action["remove"] as? [String: Any], let raw = r["path"] as? String {
+            files[DeltaLog.decodePath(raw, table: table)] = nil
+        }
+    }
+
+    func finish(version: Int64) throws -> DeltaSnapshot {
+        guard let schemaString, let data = schemaString.data(using: .utf8),
+              let schema = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let fieldList = schema["fields"] as? [[String: Any]] else {
+            throw DeltaLog.error(table, "no metaData action with a schema at version \(version)")
+        }
+        let mode = configuration["delta.columnMapping.mode"] ?? "none"
+        guard ["none", "name", "id"].contains(mode) else {
+            throw DeltaLog.error(table, "unknown column mapping mode \(mode)", code: .featureNotSupported)
+        }
+        var fields: [DeltaSnapshot.Field] = []
+        for f in fieldList {
+            guard let name = f["name"] as? String, let t = f["type"] else { throw DeltaLog.error(table, "a schema field has no name or type") }
+            let meta = f["metadata"] as? [String: Any] ?? [:]
+            var physical = name
+            if mode != "none" {
+                guard let p = meta["delta.columnMapping.physicalName"] as? String else {
+                    throw DeltaLog.error(table, "column \(name) has no physical name under column mapping mode \(mode)")
+                }
+                physical = p
+            }
+            var type = try DeltaLog.aurumType(t, column: name, table: table)
+            if (f["nullable"] as? Bool) ?? true { type = type.nullable }
+            fields.append(DeltaSnapshot.Field(name: name, physicalName: physical, type: type))
+        }
+        for p in partitionColumns where !fields.contains(where: { $0.name == p }) {
+            throw DeltaLog.error(table, "partition column \(p) is not in the schema")
+        }
+        let live = order.compactMap { files[$0] }
+        return DeltaSnapshot(tablePath: table, version: version, fields: fields, partitionColumns: partitionColumns, files: live,
+                             columnMappingMode: mode)
+    }
+}
