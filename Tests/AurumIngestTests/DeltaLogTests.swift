@@ -1,0 +1,111 @@
+import AurumCore
+import AurumEngine
+import Foundation
+import Testing
+@testable import AurumIngest
+
+/// Delta log replay against tables written by delta-rs (Tests/AurumIngestTests/fixtures/delta_fixtures.py):
+/// the live files of every version, schema and partition columns, column mapping, refused
+/// reader features, missing commits.
+@Suite("Delta log")
+struct DeltaLogTests {
+    /// The generated tables (once per test process) and the generator's expectations.
+    static let generated: Result<String, AurumError> = Result {
+        let dir = NSTemporaryDirectory() + "aurum-delta-\(getpid())"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fixtures/delta_fixtures.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, dir]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard p.terminationStatus == 0 else {
+            throw AurumError(.ioError, "delta_fixtures.py failed (needs pip deltalake==1.6.6 and pyarrow; .ci/run installs them): \(message)")
+        }
+        return dir
+    }.mapError { $0 as? AurumError ?? AurumError(.ioError, "\($0)") }
+
+    static func fixtures() throws -> (dir: String, expected: [String: Any]) {
+        let dir = try generated.get()
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json"))
+        return (dir, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+    }
+
+    static func table(_ name: String) throws -> (path: String, expected: [String: Any]) {
+        let f = try fixtures()
+        return (f.dir + "/" + name, f.expected[name] as? [String: Any] ?? [:])
+    }
+
+    @Test func everyVersionOfAnAppendedAndOverwrittenTable() throws {
+        let (path, expected) = try Self.table("events")
+        let versions = try #require(expected["versions"] as? [String: [String: Any]])
+        #expect(versions.count == 4)
+        for (v, e) in versions {
+            let snap = try DeltaLog.snapshot(path, version: Int64(v)!)
+            let files = snap.files.map { String($0.path.dropFirst(path.count + 1)) }.sorted()
+            #expect(files == e["files"] as? [String], "version \(v)")
+            #expect(snap.files.compactMap(\.records).reduce(0, +) == (e["rows"] as? NSNumber)?.int64Value, "version \(v)")
+            // partition values: the NULL partition is nil, the URL-encoded directory decodes
+            let regions = Set(snap.files.map { ($0.partitionValues["region"] ?? nil) ?? "<null>" })
+            #expect(regions.contains("<null>") == ((e["null_regions"] as? Int ?? 0) > 0), "version \(v)")
+            for f in snap.files { #expect(FileManager.default.fileExists(atPath: f.path), "\(f.path)") }
+        }
+        let latest = try DeltaLog.snapshot(path)
+        #expect(latest.version == 3)
+        #expect(latest.partitionColumns == ["region"])
+        #expect(latest.columns == [
+            SourceColumn(name: "id", type: DataType.int64.nullable), SourceColumn(name: "region", type: DataType.string.nullable),
+            SourceColumn(name: "amount", type: DataType(.decimal(precision: 18, scale: 2), nullable: true)),
+            SourceColumn(name: "ts", type: DataType(.dateTime64(precision: 6), nullable: true)),
+            SourceColumn(name: "note", type: DataType.string.nullable),
+        ])
+        #expect(latest.files.contains { $0.partitionValues["region"] == "north west" })
+        let error = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path, version: 4) }
+        #expect(error?.code == .invalidParameterValue)
+        #expect(error?.message.contains("latest is 3") == true)
+    }
+
+    @Test func columnMappingByName() throws {
+        let (path, _) = try Self.table("mapped")
+        let snap = try DeltaLog.snapshot(path)
+        #expect(snap.columnMappingMode == "name")
+        #expect(snap.fields.map(\.name) == ["Customer Id", "label"])
+        #expect(snap.fields.map(\.physicalName) == ["col-a1", "col-b2"])
+    }
+
+    @Test func deletionVectorsAreRefused() throws {
+        let (path, _) = try Self.table("dv")
+        let error = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path) }
+        #expect(error?.code == .featureNotSupported)
+        #expect(error?.message.contains("deletionVectors") == true)
+    }
+
+    @Test func checkpointsAreNeededOnceEarlyCommitsAreGone() throws {
+        let (path, expected) = try Self.table("checkpointed")
+        #expect(expected["latest"] as? Int == 11)
+        // without a checkpoint reader the snapshot cannot be rebuilt, and says why
+        let error = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path) }
+        #expect(error?.code == .featureNotSupported)
+        #expect(error?.message.contains("checkpoint 9") == true)
+        // versions before the checkpoint lost their commits
+        let old = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path, version: 5) }
+        #expect(old?.message.contains("commit 0 is gone") == true)
+    }
+
+    @Test func notADeltaTable() throws {
+        let f = try Self.fixtures()
+        let error = #expect(throws: AurumError.self) { try DeltaLog.snapshot(f.dir + "/events/region=eu") }
+        #expect(error?.code == .ioError)
+        #expect(!DeltaLog.isDeltaTable(f.dir))
+        #expect(DeltaLog.isDeltaTable(f.dir + "/events"))
+    }
+
+    @Test func multiPartCheckpointCompleteness() {
+        #expect(DeltaLog.isComplete(["00000000000000000010.checkpoint.parquet"]))
+        #expect(DeltaLog.isComplete(["00000000000000000010.checkpoint.0000000001.0000000002.parquet",
+                                     "00000000000000000010.checkpoint.0000000002.0000000002.parquet"]))
+        #expect(!DeltaLog.isComplete(["00000000000000000010.checkpoint.0000000001.0000000002.parquet"]))
+    }
+}
