@@ -1,5 +1,6 @@
 import AurumCore
 import Foundation
+import Synchronization
 
 /// A column of an external input (a file, a Delta table, a remote query) as its reader
 /// presents it: the name in the source and the Aurum type its values are decoded to.
@@ -78,4 +79,76 @@ public final class ErrorBudget: @unchecked Sendable {
 
     public var rejected: [RejectedRow] { lock.withLock { rows } }
     public var rejectedCount: Int { lock.withLock { rows.count } }
+}
+
+/// Opens external inputs for the table functions `file(...)`, `deltaLake(...)` and friends.
+/// The engine knows no file formats: AurumIngest installs its provider
+/// (`ExternalSources.install`) when the embedded API or the CLI starts.
+public protocol ExternalSourceProvider: Sendable {
+    /// The table functions this provider answers (lowercased), e.g. `file`, `deltalake`.
+    var functions: Set<String> { get }
+    /// Describes the source a call names (its columns) without reading rows; `arguments` are
+    /// the call's constant arguments.
+    func describe(function: String, arguments: [Value]) throws -> [SourceColumn]
+    /// Opens the source for reading; `columns` are the indices (into `describe`'s columns) the
+    /// query needs, in the order the blocks must have them.
+    func open(function: String, arguments: [Value], columns: [Int]) throws -> BlockSource
+}
+
+public enum ExternalSources {
+    private static let installed = Mutex<ExternalSourceProvider?>(nil)
+
+    /// Installs the provider of external table functions (idempotent; the last one wins).
+    public static func install(_ provider: ExternalSourceProvider) { installed.withLock { $0 = provider } }
+
+    static var provider: ExternalSourceProvider? { installed.withLock { $0 } }
+}
+
+/// A scan of an external source (`FROM file('x.parquet')`): its columns, the ones read, and
+/// how to open it at execution time.
+struct ExternalScanNode: @unchecked Sendable {
+    var function: String
+    var arguments: [Value]
+    var provider: ExternalSourceProvider
+    /// All columns of the source.
+    var sourceColumns: [SourceColumn]
+    /// Indices into `sourceColumns` read, in output order.
+    var projection: [Int]
+
+    var types: [DataType] { projection.map { sourceColumns[$0].type } }
+    var description: String {
+        "External \(function)(\(arguments.map { $0.isNull ? "NULL" : "\($0)" }.joined(separator: ", "))) [\(projection.map { sourceColumns[$0].name }.joined(separator: ", "))]"
+    }
+}
+
+/// Pulls the blocks of an external source, checking for cancellation between blocks and
+/// counting what it reads.
+final class ExternalStream: BlockStream {
+    private let node: ExternalScanNode
+    private let ctx: QueryContext
+    private var source: BlockSource?
+    private var done = false
+    init(_ node: ExternalScanNode, ctx: QueryContext) {
+        self.node = node
+        self.ctx = ctx
+    }
+    override func next() throws -> Block? {
+        if done { return nil }
+        try ctx.checkCancelled()
+        if source == nil { source = try node.provider.open(function: node.function, arguments: node.arguments, columns: node.projection) }
+        guard let s = source else { return nil }
+        while let b = try s.next() {
+            try ctx.checkCancelled()
+            guard b.columns.count == node.projection.count else {
+                throw AurumError(.internalError, "\(node.function)(): the reader returned \(b.columns.count) columns, \(node.projection.count) expected")
+            }
+            if b.count > 0 {
+                ctx.statistics?.recordScan(rows: b.count, bytes: 0)
+                return b
+            }
+        }
+        done = true
+        source = nil
+        return nil
+    }
 }

@@ -18,7 +18,7 @@ enum Optimizer {
                 return .scan(s)
             }
             return .filter(i, e)
-        case .scan, .rows, .series: return p
+        case .scan, .rows, .series, .external: return p
         case .project(let i, let es): return .project(pushFilters(i), es)
         case .aggregate(let i, let g, let a, let t): return .aggregate(pushFilters(i), groups: g, aggregates: a, totals: t)
         case .sort(let i, let k, let l): return .sort(pushFilters(i), k, limit: l)
@@ -50,6 +50,13 @@ enum Optimizer {
             return (.scan(s), m)
         case .rows(let b):
             return (.rows(b), identity(b.columns.count))
+        case .external(var x):
+            // read only the columns the query needs (at least one, for the row count)
+            let keep = required.isEmpty ? [0] : required.sorted()
+            var m: [Int: Int] = [:]
+            for (k, i) in keep.enumerated() where i < x.projection.count { m[i] = k }
+            x.projection = keep.filter { $0 < x.projection.count }.map { x.projection[$0] }
+            return (.external(x), m)
         case .series:
             return (p, identity(1))
         case .filter(let i, let e):
@@ -135,6 +142,7 @@ enum Optimizer {
             return [pad + "Scan \(s.table.database).\(s.table.name) [\(cols)]" + (s.filter.map { " filter \($0)" } ?? "") + (s.final ? " FINAL" : "")
                     + " parts=\(s.snapshot.parts.count)"]
         case .rows(let b): return [pad + "Rows (\(b.count))"]
+        case .external(let x): return [pad + x.description]
         case .series(let s): return [pad + "Series (\(s.count) values from \(s.start) step \(s.step))"]
         case .filter(let i, let e): return [pad + "Filter \(e)"] + explain(i, depth + 1)
         case .project(let i, let es): return [pad + "Project \(es.map(\.description).joined(separator: ", "))"] + explain(i, depth + 1)

@@ -65,6 +65,8 @@ indirect enum Plan: @unchecked Sendable {
     /// Set-returning functions of a select list: output is the input's columns (rows repeated)
     /// then one column per function (SetReturning.swift).
     case projectSet(Plan, [BoundSRF])
+    /// An external source read by a table function (`file(...)`, `deltaLake(...)`).
+    case external(ExternalScanNode)
 
     var types: [DataType] {
         switch self {
@@ -81,6 +83,7 @@ indirect enum Plan: @unchecked Sendable {
         case .union(let ps): return ps.first?.types ?? []
         case .window(let p, let ws): return p.types + ws.map(\.returnType)
         case .projectSet(let p, let fs): return p.types + fs.map(\.type)
+        case .external(let x): return x.types
         }
     }
 }

@@ -11,7 +11,14 @@ enum TableFunctions {
             }
             return v
         }
-        switch f.name.last.lowercased() {
+        let lname = f.name.last.lowercased()
+        if let provider = ExternalSources.provider, provider.functions.contains(lname) {
+            let columns = try provider.describe(function: lname, arguments: args)
+            let node = ExternalScanNode(function: lname, arguments: args, provider: provider, sourceColumns: columns,
+                                        projection: Array(columns.indices))
+            return (.external(node), columns.map(\.name))
+        }
+        switch lname {
         case "numbers", "system.numbers":
             let (start, count): (Int64, Int64) = args.count >= 2 ? (try int(0), try int(1)) : (0, try int(0))
             guard count >= 0, count <= 2_000_000_000 else { throw AurumError(.invalidParameterValue, "numbers(): count out of range") }

@@ -226,3 +226,55 @@ struct CopyInTests {
         #expect(try f.rows("SELECT count(*) FROM t") == ["0"])
     }
 }
+
+// BulkInsert: the block-level atomic load under `aurum load` (casts to the column types,
+// parts written on workers while rows arrive, invisible until finish, removed on abort).
+struct BulkInsertTests {
+    static func block(_ ids: Range<Int>) -> Block {
+        let id = Column(type: .int64, data: .int64(ids.map(Int64.init)))
+        let name = Column(type: .string, data: .string(StringArray(ids.map { "n\($0)" })))
+        return Block(columns: [id, name], count: ids.count)
+    }
+
+    @Test func loadsAtomicallyWithCastsAndManyBatches() throws {
+        let f = try EngineFixture()
+        try f.run("CREATE TABLE bi (id Int32, name String, extra Int64 DEFAULT 7) ENGINE = MergeTree ORDER BY id")
+        let load = try f.session.beginBulkInsert(table: "default.bi", columns: ["id", "name"])
+        load.batchRows = 10_000
+        #expect(load.columns.map(\.name) == ["id", "name"])
+        for start in stride(from: 0, to: 100_000, by: 7_000) { try load.append(Self.block(start..<min(100_000, start + 7_000))) }
+        // written parts are not visible before finish
+        #expect(try f.rows("SELECT count(*) FROM bi") == ["0"])
+        #expect(try load.finish() == 100_000)
+        #expect(try f.rows("SELECT count(*), sum(id), min(name), max(extra) FROM bi") == ["100000|4999950000|n0|7"])
+        #expect(throws: AurumError.self) { try load.append(Self.block(0..<1)) }
+    }
+
+    @Test func aValueThatDoesNotFitFailsTheWholeLoad() throws {
+        let f = try EngineFixture()
+        try f.run("CREATE TABLE bi2 (id Int8, name String) ENGINE = MergeTree ORDER BY id")
+        let load = try f.session.beginBulkInsert(table: "bi2")
+        load.batchRows = 50
+        try load.append(Self.block(0..<100))
+        let error = #expect(throws: AurumError.self) { try load.append(Self.block(100..<200)) }
+        #expect(error?.code == .numericValueOutOfRange)
+        #expect(error?.message.contains("column id") == true)
+        #expect(try f.rows("SELECT count(*) FROM bi2") == ["0"])
+        // the parts written before the error are gone from disk too
+        let parts = try FileManager.default.subpathsOfDirectory(atPath: f.directory + "/store").filter { $0.hasSuffix("/columns.txt") }
+        #expect(parts.isEmpty, "\(parts)")
+        // and a good load still works after the failed one
+        let again = try f.session.beginBulkInsert(table: "bi2")
+        try again.append(Self.block(0..<100))
+        #expect(try again.finish() == 100)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: f.directory + "/store").contains { $0.hasSuffix("/columns.txt") })
+    }
+
+    @Test func unknownColumnsAndTables() throws {
+        let f = try EngineFixture()
+        try f.run("CREATE TABLE bi3 (id Int32) ENGINE = MergeTree ORDER BY id")
+        #expect(throws: AurumError.self) { _ = try f.session.beginBulkInsert(table: "bi3", columns: ["nope"]) }
+        let e = #expect(throws: AurumError.self) { _ = try f.session.beginBulkInsert(table: "missing") }
+        #expect(e?.code == .undefinedTable)
+    }
+}

@@ -36,6 +36,8 @@ extension Executor {
             }
         case .project(let p, let es):
             return MapStream(try stream(p)) { b in Block(columns: try es.map { try Evaluator.evaluate($0, b) }, count: b.count) }
+        case .external(let x):
+            return ExternalStream(x, ctx: ctx)
         case .projectSet(let p, let fs):
             let ctx = self.ctx
             return MapStream(try stream(p)) { b in try Executor.projectSet(b, fs, ctx: ctx) }

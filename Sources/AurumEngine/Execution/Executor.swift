@@ -20,7 +20,7 @@ struct Executor {
         case .series(let s):
             try ctx.checkMemory(Int(s.count) * 8, "numbers()/generate_series")
             return [s.block(offset: 0, count: Int(s.count))]
-        case .filter, .project, .limit, .distinct, .union, .projectSet:
+        case .filter, .project, .limit, .distinct, .union, .projectSet, .external:
             // Streaming operators: pulled block by block (a LIMIT stops its input early).
             return try Executor.collect(try stream(plan))
         case .aggregate(let input, let groups, let aggs, let totals):
