@@ -52,7 +52,9 @@ struct TableDefinition: Sendable {
         s += "\n)\nENGINE = \(engineName)"
         if !engineArguments.isEmpty { s += "(" + engineArguments.map(SQLPrinter.expr).joined(separator: ", ") + ")" }
         if let p = partitionBy { s += "\nPARTITION BY \(SQLPrinter.expr(p))" }
-        s += "\nORDER BY " + (orderBy.count == 1 ? SQLPrinter.expr(orderBy[0]) : "(" + orderBy.map(SQLPrinter.expr).joined(separator: ", ") + ")")
+        // an empty key is written `tuple()`: `ORDER BY ()` does not parse back
+        s += "\nORDER BY " + (orderBy.isEmpty ? "tuple()" : orderBy.count == 1 ? SQLPrinter.expr(orderBy[0])
+                                 : "(" + orderBy.map(SQLPrinter.expr).joined(separator: ", ") + ")")
         s += "\nSETTINGS index_granularity = \(indexGranularity)"
         if let c = comment { s += "\nCOMMENT \(SQLPrinter.quoteString(c))" }
         return s

@@ -111,4 +111,25 @@ struct OrderByExpressionRestartTests {
         #expect(try db.query("SELECT count(*) FROM system.parts WHERE \"table\" = 'ticks'")[0].int(0) == 2)
         for cols in try Self.partColumns(dir) { #expect(cols.last == "_sort_key_0", "part columns: \(cols)") }
     }
+
+    /// `ORDER BY tuple()` (no sorting key) was written to the catalog as `ORDER BY ()`, which
+    /// does not parse: the table could not be opened again.
+    @Test func emptySortingKeySurvivesRestart() throws {
+        let dir = TestScratch.directory("order-by-tuple")
+        defer { TestScratch.remove(dir) }
+        do {
+            let db = try Database.open(at: dir, options: DatabaseOptions(backgroundMerges: false))
+            defer { db.close() }
+            _ = try db.connect().executeAll("""
+                CREATE TABLE unkeyed (a Nullable(Int32), d Date) ENGINE = MergeTree ORDER BY tuple();
+                INSERT INTO unkeyed VALUES (2, '2024-01-02'), (NULL, '2024-01-01'), (1, '2024-01-03');
+                """)
+        }
+        let catalog = try String(contentsOfFile: dir + "/metadata/default/unkeyed.sql", encoding: .utf8)
+        #expect(catalog.contains("ORDER BY tuple()"))
+        let db = try Database.open(at: dir, options: DatabaseOptions(backgroundMerges: false))
+        defer { db.close() }
+        #expect(try db.query("SELECT count(*), sum(a) FROM unkeyed").rows == [[.int(3), .int(3)]])
+        #expect(try db.query("SELECT sorting_key FROM system.tables WHERE name = 'unkeyed'").rows == [[.string("")]])
+    }
 }
