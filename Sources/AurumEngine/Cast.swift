@@ -2,8 +2,8 @@ import AurumCore
 
 /// Vectorised type conversion. Numeric and temporal conversions run as typed loops;
 /// conversions from text parse per row (22P02 on bad text, 22003 when out of range).
-enum Cast {
-    static func column(_ c: Column, to t: DataType) throws -> Column {
+public enum Cast {
+    public static func column(_ c: Column, to t: DataType) throws -> Column {
         if c.type.base == t.base {
             var out = c
             out.type = t
