@@ -19,6 +19,9 @@ struct ParquetChunkDecoder {
     let maxDefinitionLevel: Int
     let maxRepetitionLevel: Int
     let expectedValues: Int
+    /// The largest decompressed page accepted (a corrupt header must not make the reader
+    /// allocate gigabytes): the chunk's total uncompressed size, at least 16 MiB.
+    var maxPageSize = 16 << 20
 
     static func codec(_ raw: Int) throws -> CompressionCodec {
         switch raw {
@@ -161,8 +164,9 @@ struct ParquetChunkDecoder {
             guard body.count == size else { throw pageError("uncompressed page of \(body.count) bytes, header says \(size)") }
             return body
         }
-        // Sanity limit against a corrupt header asking for a huge buffer.
-        guard size <= 1 << 31 else { throw pageError("page of \(size) bytes is too large") }
+        guard size <= maxPageSize else {
+            throw pageError("page claims \(size) bytes decompressed, more than the column chunk's \(maxPageSize)")
+        }
         let out = scratch.buffer(size)
         try Decompression.block(codec, body, into: out)
         return UnsafeRawBufferPointer(out)

@@ -249,9 +249,10 @@ public final class ParquetFile: Sendable {
         var rep: [UInt8] = []
         let n = Int(c.numValues)
         let values: ColumnData = try bytes.withUnsafeBytes { buf in
-            let decoder = ParquetChunkDecoder(chunk: buf, fileOffset: start, codec: codec,
+            var decoder = ParquetChunkDecoder(chunk: buf, fileOffset: start, codec: codec,
                                               maxDefinitionLevel: leaf.maxDefinitionLevel,
                                               maxRepetitionLevel: leaf.maxRepetitionLevel, expectedValues: n)
+            decoder.maxPageSize = Int(max(c.totalUncompressedSize, 16 << 20))
             switch leaf.physical {
             case .boolean:
                 var s = BoolSink(capacity: n)
