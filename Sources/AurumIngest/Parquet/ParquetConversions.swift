@@ -66,6 +66,22 @@ enum ParquetConvert {
     static func decimalsFixed(_ bytes: [UInt8], width: Int, wide: Bool, column: String) throws -> ColumnData {
         guard width > 0 else { return wide ? .int128([]) : .int64([]) }
         let n = bytes.count / width
+        if !wide && width <= 8 {
+            // The common case (Spark/pyarrow DECIMAL(p <= 18) in 1-8 bytes): straight to Int64.
+            let out = [Int64](unsafeUninitializedCapacity: n) { buf, count in
+                bytes.withUnsafeBufferPointer { src in
+                    let p = src.baseAddress!
+                    for i in 0..<n {
+                        let q = p + i * width
+                        var v: Int64 = q[0] & 0x80 != 0 ? -1 : 0
+                        for k in 0..<width { v = (v << 8) | Int64(q[k]) }
+                        buf[i] = v
+                    }
+                }
+                count = n
+            }
+            return .int64(out)
+        }
         return try bytes.withUnsafeBufferPointer { src in
             var wideOut = [Int128](repeating: 0, count: n)
             for i in 0..<n {

@@ -22,6 +22,13 @@ func appendSlots<T>(_ array: inout [T], _ n: Int, zero: T, _ body: (UnsafeMutabl
     try array.withUnsafeMutableBufferPointer { try body($0.baseAddress! + start) }
 }
 
+/// Appends the first `n` bytes of `src` (which holds at least `n`) with one memcpy.
+@inline(__always)
+func appendBytes(_ array: inout [UInt8], _ src: UnsafeRawBufferPointer, _ n: Int) {
+    guard n > 0 else { return }
+    appendSlots(&array, n, zero: 0) { UnsafeMutableRawPointer($0).copyMemory(from: src.baseAddress!, byteCount: n) }
+}
+
 /// RLE_DICTIONARY / PLAIN_DICTIONARY indices: a bit-width byte, then the hybrid runs.
 /// Checks every index against the dictionary size.
 func decodeDictionaryIndices(_ data: UnsafeRawBufferPointer, count: Int, dictionaryCount: Int,
@@ -156,6 +163,8 @@ struct BoolSink: ParquetValueSink {
 struct ByteArraySink: ParquetValueSink {
     var values = StringArray()
     var dictionary: StringArray?
+    /// The dictionary's bytes followed by 16 zero bytes (see `gather`).
+    var paddedDictionary: [UInt8] = []
     var indices: [UInt32] = []
     var previous: [UInt8] = []
 
@@ -201,7 +210,10 @@ struct ByteArraySink: ParquetValueSink {
     }
 
     /// Appends `count` values from `src` selected by `indices` (already range-checked).
-    static func gather(_ src: StringArray, _ indices: UnsafeBufferPointer<UInt32>, into out: inout StringArray) throws {
+    /// `padded` is `src.bytes` plus 16 zero bytes: values of up to 16 bytes (most dictionary
+    /// strings) are then copied as two unaligned 8-byte words instead of a memcpy call.
+    static func gather(_ src: StringArray, padded: [UInt8], _ indices: UnsafeBufferPointer<UInt32>,
+                       into out: inout StringArray) throws {
         let count = indices.count
         var total = 0
         src.offsets.withUnsafeBufferPointer { o in
@@ -210,17 +222,24 @@ struct ByteArraySink: ParquetValueSink {
         let base = out.bytes.count
         guard base + total <= Int(UInt32.max) else { throw tooLarge() }
         let firstOffset = out.offsets.count
+        let slack = 16
         appendSlots(&out.offsets, count, zero: 0) { _ in }
-        appendSlots(&out.bytes, total, zero: 0) { _ in }
+        appendSlots(&out.bytes, total + slack, zero: 0) { _ in }
         out.bytes.withUnsafeMutableBytes { dst in
             out.offsets.withUnsafeMutableBufferPointer { offs in
                 src.offsets.withUnsafeBufferPointer { so in
-                    src.bytes.withUnsafeBytes { sb in
+                    padded.withUnsafeBytes { sb in
+                        let d = dst.baseAddress!, s = sb.baseAddress!
                         var at = base
                         for i in 0..<count {
                             let k = Int(indices[i])
                             let a = Int(so[k]), len = Int(so[k + 1] &- so[k])
-                            if len > 0 { (dst.baseAddress! + at).copyMemory(from: sb.baseAddress! + a, byteCount: len) }
+                            if len <= slack {
+                                d.storeBytes(of: s.loadUnaligned(fromByteOffset: a, as: UInt64.self), toByteOffset: at, as: UInt64.self)
+                                d.storeBytes(of: s.loadUnaligned(fromByteOffset: a + 8, as: UInt64.self), toByteOffset: at + 8, as: UInt64.self)
+                            } else {
+                                (d + at).copyMemory(from: s + a, byteCount: len)
+                            }
                             at += len
                             offs[firstOffset + i] = UInt32(truncatingIfNeeded: at)
                         }
@@ -228,6 +247,7 @@ struct ByteArraySink: ParquetValueSink {
                 }
             }
         }
+        out.bytes.removeLast(slack)
     }
 
     /// DELTA_LENGTH_BYTE_ARRAY: the lengths (DELTA_BINARY_PACKED), then all bytes.
@@ -241,7 +261,7 @@ struct ByteArraySink: ParquetValueSink {
         let bytes = try cursor.take(total)
         let base = out.bytes.count
         guard base + total <= Int(UInt32.max) else { throw tooLarge() }
-        out.bytes.append(contentsOf: bytes)
+        appendBytes(&out.bytes, bytes, total)
         out.offsets.reserveCapacity(out.offsets.count + count)
         var at = base
         for l in lengths {
@@ -274,6 +294,8 @@ struct ByteArraySink: ParquetValueSink {
         var d = StringArray()
         try Self.decodePlain(data, count: count, into: &d)
         dictionary = d
+        paddedDictionary = d.bytes
+        paddedDictionary.append(contentsOf: repeatElement(0, count: 16))
     }
 
     mutating func decode(_ data: UnsafeRawBufferPointer, encoding: Int, count: Int) throws {
@@ -283,7 +305,7 @@ struct ByteArraySink: ParquetValueSink {
         case ParquetEncoding.rleDictionary, ParquetEncoding.plainDictionary:
             guard let dict = dictionary else { throw pageError("dictionary-encoded page without a dictionary page") }
             try decodeDictionaryIndices(data, count: count, dictionaryCount: dict.count, into: &indices)
-            try indices.withUnsafeBufferPointer { try Self.gather(dict, UnsafeBufferPointer(rebasing: $0[0..<count]), into: &values) }
+            try indices.withUnsafeBufferPointer { try Self.gather(dict, padded: paddedDictionary, UnsafeBufferPointer(rebasing: $0[0..<count]), into: &values) }
         case ParquetEncoding.deltaLengthByteArray:
             var c = ByteCursor(data)
             try Self.decodeDeltaLength(&c, count: count, into: &values)
@@ -321,7 +343,9 @@ struct FixedLenSink: ParquetValueSink {
 
     mutating func setDictionary(_ data: UnsafeRawBufferPointer, count: Int) throws {
         guard data.count >= count * width else { throw pageError("dictionary page holds \(data.count) bytes, \(count * width) expected") }
-        dictionary = Array(data[0..<(count * width)])
+        var d: [UInt8] = []
+        appendBytes(&d, data, count * width)
+        dictionary = d
         dictionaryCount = count
     }
 
@@ -330,7 +354,7 @@ struct FixedLenSink: ParquetValueSink {
         switch encoding {
         case ParquetEncoding.plain:
             guard data.count >= count * w else { throw pageError("PLAIN page holds \(data.count) bytes, \(count * w) expected for \(count) values") }
-            values.append(contentsOf: data[0..<(count * w)])
+            appendBytes(&values, data, count * w)
         case ParquetEncoding.rleDictionary, ParquetEncoding.plainDictionary:
             guard let dict = dictionary else { throw pageError("dictionary-encoded page without a dictionary page") }
             try decodeDictionaryIndices(data, count: count, dictionaryCount: dictionaryCount, into: &indices)
@@ -351,7 +375,7 @@ struct FixedLenSink: ParquetValueSink {
             defer { values = out }
             try ByteArraySink.decodeDeltaByteArray(data, count: count, previous: &previous) { v in
                 guard v.count == w else { throw pageError("DELTA_BYTE_ARRAY value of \(v.count) bytes in a FIXED_LEN_BYTE_ARRAY(\(w)) column") }
-                out.append(contentsOf: v)
+                appendBytes(&out, v, v.count)
             }
         default:
             throw unsupportedEncoding(encoding, typeName)
