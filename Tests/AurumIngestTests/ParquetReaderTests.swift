@@ -124,6 +124,14 @@ struct ParquetReaderTests {
         }
     }
 
+    @Test func unsupportedCodecIsNamed() throws {
+        let f = try ParquetFile(path: try ParquetFixtures.path("brotli.parquet"))
+        #expect(f.numRows == 300)
+        expectAurumError(.featureNotSupported, containing: ["brotli.parquet", "row group 0", "column id", "BROTLI"]) {
+            _ = try f.readRowGroup(0, columns: [0])
+        }
+    }
+
     @Test func notParquetAndMissingFiles() throws {
         let dir = try ParquetFixtures.directory()
         let text = dir.appendingPathComponent("not-parquet.parquet")
