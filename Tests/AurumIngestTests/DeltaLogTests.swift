@@ -82,7 +82,7 @@ struct DeltaLogTests {
         #expect(error?.message.contains("deletionVectors") == true)
     }
 
-    @Test func checkpointsAreNeededOnceEarlyCommitsAreGone() throws {
+    @Test func checkpointsAreReadWhenEarlyCommitsAreGone() throws {
         let (path, expected) = try Self.table("checkpointed")
         #expect(expected["latest"] as? Int == 11)
         // without a checkpoint reader the snapshot cannot be rebuilt, and says why
@@ -90,8 +90,99 @@ struct DeltaLogTests {
         #expect(error?.code == .featureNotSupported)
         #expect(error?.message.contains("checkpoint 9") == true)
         // versions before the checkpoint lost their commits
-        let old = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path, version: 5) }
+        let old = #expect(throws: AurumError.self) { try DeltaLog.snapshot(path, version: 5, checkpoints: ParquetCheckpointReader()) }
         #expect(old?.message.contains("commit 0 is gone") == true)
+        // with the Parquet checkpoint reader: the checkpoint, then the commits after it
+        let versions = try #require(expected["versions"] as? [String: [String: Any]])
+        #expect(versions.keys.sorted() == ["10", "11", "9"])
+        for (v, e) in versions {
+            let snap = try DeltaLog.snapshot(path, version: Int64(v)!, checkpoints: ParquetCheckpointReader())
+            #expect(snap.files.map { String($0.path.dropFirst(path.count + 1)) }.sorted() == e["files"] as? [String], "version \(v)")
+            #expect(snap.partitionColumns == ["region"])
+            #expect(snap.files.allSatisfy { ($0.partitionValues["region"] ?? nil)?.hasPrefix("r") == true })
+            let (rows, sumID, _) = try Self.read(DeltaSource(snap))
+            #expect(rows == e["rows"] as? Int, "version \(v)")
+            #expect(sumID == (e["sum_id"] as? NSNumber)?.int64Value, "version \(v)")
+        }
+    }
+
+    /// Rows, sum(id) and the Decimal sum of `amount` (as text) of a source's blocks.
+    static func read(_ source: BlockSource) throws -> (Int, Int64, String) {
+        var rows = 0, sumID: Int64 = 0
+        var amount = Value.decimal(0, scale: 2)
+        let idIndex = source.columns.firstIndex { $0.name == "id" || $0.name == "Customer Id" }
+        let amountIndex = source.columns.firstIndex { $0.name == "amount" }
+        while let b = try source.next() {
+            rows += b.count
+            for r in 0..<b.count {
+                if let i = idIndex, let v = b.columns[i].value(at: r).asInt64 { sumID += v }
+                if let a = amountIndex, case .decimal(let raw, _) = b.columns[a].value(at: r), case .decimal(let acc, let s) = amount {
+                    amount = .decimal(acc + raw, scale: s)
+                }
+            }
+        }
+        return (rows, sumID, amount.description)
+    }
+
+    @Test func readsEveryVersionWithPartitionValues() throws {
+        let (path, expected) = try Self.table("events")
+        let versions = try #require(expected["versions"] as? [String: [String: Any]])
+        for (v, e) in versions {
+            let snap = try DeltaLog.snapshot(path, version: Int64(v)!)
+            let source = try DeltaSource(snap)
+            #expect(source.bytesTotal == snap.files.reduce(0) { $0 + $1.size })
+            var nullRegions = 0, nullNotes = 0, rows = 0
+            var sumID: Int64 = 0
+            var cents: Int128 = 0
+            while let b = try source.next() {
+                rows += b.count
+                for r in 0..<b.count {
+                    if b.columns[1].value(at: r).isNull { nullRegions += 1 }
+                    if b.columns[4].value(at: r).isNull { nullNotes += 1 }
+                    sumID += b.columns[0].value(at: r).asInt64 ?? 0
+                    if case .decimal(let raw, 2) = b.columns[2].value(at: r) { cents += raw }
+                }
+            }
+            #expect(rows == e["rows"] as? Int, "version \(v)")
+            #expect(sumID == (e["sum_id"] as? NSNumber)?.int64Value, "version \(v)")
+            #expect(nullRegions == e["null_regions"] as? Int, "version \(v)")
+            #expect(nullNotes == e["null_notes"] as? Int, "version \(v)")
+            let expectedCents = Decimal(string: e["sum_amount"] as? String ?? "x").map { NSDecimalNumber(decimal: $0 * 100).int64Value }
+            #expect(expectedCents == Int64(cents), "version \(v)")
+            #expect(source.bytesRead == source.bytesTotal)
+        }
+        // only some columns, partition column first
+        let source = try DeltaSource(try DeltaLog.snapshot(path, version: 1), columns: ["REGION", "id"])
+        #expect(source.columns.map(\.name) == ["region", "id"])
+        var regions: [String: Int] = [:]
+        while let b = try source.next() {
+            for r in 0..<b.count { regions[b.columns[0].value(at: r).asString ?? "<null>", default: 0] += 1 }
+        }
+        #expect(regions == ["eu": 3, "us": 2, "north west": 2, "<null>": 1])
+    }
+
+    @Test func columnMappingReadsPhysicalColumns() throws {
+        let (path, _) = try Self.table("mapped")
+        let source = try DeltaSource(try DeltaLog.snapshot(path))
+        #expect(source.columns.map(\.name) == ["Customer Id", "label"])
+        var ids: [Int64] = [], labels: [String?] = []
+        while let b = try source.next() {
+            for r in 0..<b.count {
+                ids.append(b.columns[0].value(at: r).asInt64 ?? -1)
+                labels.append(b.columns[1].value(at: r).asString)
+            }
+        }
+        #expect(ids == [1, 2, 3])
+        #expect(labels == ["x", nil, "z"])
+    }
+
+    @Test func aMissingDataFileIsAnError() throws {
+        let (path, expected) = try Self.table("missing")
+        let gone = try #require(expected["gone"] as? String)
+        let source = try DeltaSource(try DeltaLog.snapshot(path))
+        let error = #expect(throws: AurumError.self) { while try source.next() != nil {} }
+        #expect(error?.code == .ioError)
+        #expect(error?.message.contains(gone) == true)
     }
 
     @Test func notADeltaTable() throws {
