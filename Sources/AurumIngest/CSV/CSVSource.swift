@@ -191,9 +191,8 @@ enum TextBlocks {
         for b in bad where !dropped[b.row] {
             dropped[b.row] = true
             let start = Int(table.rowOffsets[b.row])
-            var end = start
-            while end < bytes.count && bytes[end] != 10 && end - start < 1000 { end += 1 }
-            if end > start && bytes[end - 1] == 13 { end -= 1 }
+            var end = Int(table.rowEnds[b.row])
+            while end > start && (bytes[end - 1] == 10 || bytes[end - 1] == 13) { end -= 1 }
             rejects.append(PendingReject(relativeLine: Int(table.rowLines[b.row]), column: columns[b.column].name, value: b.value,
                                          reason: b.reason, code: b.code, raw: CSVFormat.rawText(bytes, start, end)))
         }

@@ -204,6 +204,7 @@ struct CSVDialect: Sendable {
             } else {
                 table.rowCount &+= 1
                 table.rowOffsets.append(Int32(truncatingIfNeeded: recordStart))
+                table.rowEnds.append(Int32(truncatingIfNeeded: p))
                 table.rowLines.append(Int32(truncatingIfNeeded: recordLine))
                 if !exact { table.fieldCounts.append(k) }
             }

@@ -57,6 +57,7 @@ struct NDJSONScanner: Sendable {
                 }
                 table.rowCount &+= 1
                 table.rowOffsets.append(Int32(truncatingIfNeeded: lineStart))
+                table.rowEnds.append(Int32(truncatingIfNeeded: lineEnd))
                 table.rowLines.append(Int32(truncatingIfNeeded: line))
             } catch let error as LineError {
                 table.truncate(toFields: fieldsBefore)

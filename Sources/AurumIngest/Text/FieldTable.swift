@@ -17,6 +17,8 @@ struct FieldTable: Sendable {
     var flags: [UInt8] = []
     /// Byte offset in the chunk where each row's record starts (for line numbers and raw text).
     var rowOffsets: [Int32] = []
+    /// Byte offset in the chunk just past each row's record (its line break included).
+    var rowEnds: [Int32] = []
     /// Line feeds before each row's record in the chunk (its line number minus the chunk's first).
     var rowLines: [Int32] = []
     /// Fields each row really had (filled only by tokenizers that do not require a fixed count).
@@ -29,6 +31,7 @@ struct FieldTable: Sendable {
         flags.reserveCapacity(expectedRows * width)
         rowOffsets.reserveCapacity(expectedRows)
         rowLines.reserveCapacity(expectedRows)
+        rowEnds.reserveCapacity(expectedRows)
     }
 
     @inline(__always) mutating func append(_ start: Int, _ end: Int, _ flag: UInt8) {
