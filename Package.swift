@@ -58,11 +58,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Aurum", dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "AurumEngine"]),
+        .target(name: "Aurum", dependencies: ["AurumCore", "AurumSQL", "AurumStorage", "AurumEngine", "AurumIngest"]),
         .target(
             name: "AurumCLI",
             dependencies: [
-                "Aurum", "AurumEngine", "AurumWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Aurum", "AurumEngine", "AurumIngest", "AurumWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "AurumWireTests",
             dependencies: [
-                "AurumWire", "AurumEngine", "AurumCLI", "AurumTestSupport", "CLibpq",
+                "AurumWire", "AurumEngine", "AurumIngest", "AurumCLI", "AurumTestSupport", "CLibpq",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             exclude: ["clients"]

@@ -1,5 +1,6 @@
 @_exported import AurumCore
 import AurumEngine
+@_exported import AurumIngest
 
 /// An Aurum database: a data directory (or a private temporary one for `inMemory()`).
 ///
@@ -18,7 +19,17 @@ import AurumEngine
 public final class Database: Sendable {
     let engine: Engine
 
-    init(engine: Engine) { self.engine = engine }
+    init(engine: Engine) {
+        self.engine = engine
+        // file(...) / deltaLake(...) in SQL read exports through AurumIngest
+        IngestTableFunctions.install()
+    }
+
+    /// Bulk-loads files (CSV, TSV, NDJSON, Parquet) or a Delta table into a table, atomically
+    /// (see `LoadRequest`; docs/load.md). `progress` is called about twice a second.
+    public func load(_ request: LoadRequest, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
+        try Loader.run(request, session: engine.makeSession(), progress: progress)
+    }
 
     /// Opens (creating if needed) the database stored in `path`. Runs crash recovery.
     public static func open(at path: String, options: DatabaseOptions = .init()) throws -> Database {

@@ -20,9 +20,12 @@ public final class CLIContext {
     let stderr: TextOutput
     /// Whether stdout is a terminal: chooses the default output format (`table` vs `tsv`).
     let stdoutIsTerminal: Bool
+    /// Whether stderr is a terminal: long commands draw a progress bar there.
+    let stderrIsTerminal: Bool
 
     init(readStandardInput: @escaping () -> String, stdinIsTerminal: Bool,
-         stdout: TextOutput, stderr: TextOutput, stdoutIsTerminal: Bool) {
+         stdout: TextOutput, stderr: TextOutput, stdoutIsTerminal: Bool, stderrIsTerminal: Bool = false) {
+        self.stderrIsTerminal = stderrIsTerminal
         self.readStandardInput = readStandardInput
         self.stdinIsTerminal = stdinIsTerminal
         self.stdout = stdout
@@ -37,7 +40,8 @@ public final class CLIContext {
             stdinIsTerminal: isatty(STDIN_FILENO) == 1,
             stdout: TextOutput(fd: STDOUT_FILENO),
             stderr: TextOutput(fd: STDERR_FILENO),
-            stdoutIsTerminal: isatty(STDOUT_FILENO) == 1)
+            stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
+            stderrIsTerminal: isatty(STDERR_FILENO) == 1)
     }
 
     func flush() {

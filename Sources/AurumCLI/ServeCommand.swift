@@ -1,5 +1,6 @@
 import AurumCore
 import AurumEngine
+import AurumIngest
 import AurumWire
 import ArgumentParser
 import Dispatch
@@ -187,6 +188,7 @@ struct ServeCommand: ContextualCommand {
         defer { if let http { try? blocking { await http.shutdown() } } }
         let engine: Engine
         do {
+            IngestTableFunctions.install()   // file(...) / deltaLake(...) over the wire
             engine = try Engine(directory: settings.data)
         } catch {
             context.stderr.write(ErrorReport.render(error))

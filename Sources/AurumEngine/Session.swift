@@ -23,6 +23,8 @@ public final class Session: @unchecked Sendable, SessionContext {
     let lock = NSLock()
     let current = Mutex<QueryContext?>(nil)
     var currentDatabase = "default"
+    /// The database unqualified names resolve in (`USE db`).
+    public var currentDatabaseName: String { lock.withLock { currentDatabase } }
     /// The user name current_user and session_user report (the wire server sets the authenticated one).
     public var user = "aurum"
     var settings: [String: String] = [:]

@@ -4,7 +4,12 @@ import AurumSQL
 /// Table functions in FROM: numbers(N), numbers(offset, N), generate_series(a, b[, step]).
 enum TableFunctions {
     static func bind(_ f: FunctionCall, binder: Binder) throws -> (Plan, [String]) {
-        let args = try f.arguments.map { try Evaluator.constantValue(try binder.bindExpr($0, Scope())) }
+        let external = ExternalSources.provider.flatMap { $0.functions.contains(f.name.last.lowercased()) ? $0 : nil }
+        let args = try f.arguments.map { a -> Value in
+            // file('x.csv', CSVWithNames): a bare word is a format name, as in ClickHouse
+            if external != nil, case .column(let n) = a, n.parts.count == 1 { return .string(n.last) }
+            return try Evaluator.constantValue(try binder.bindExpr(a, Scope()))
+        }
         func int(_ i: Int) throws -> Int64 {
             guard i < args.count, let v = args[i].asInt64 else {
                 throw AurumError(.invalidParameterValue, "\(f.name.last): argument \(i + 1) must be an integer constant")
@@ -12,7 +17,7 @@ enum TableFunctions {
             return v
         }
         let lname = f.name.last.lowercased()
-        if let provider = ExternalSources.provider, provider.functions.contains(lname) {
+        if let provider = external {
             let columns = try provider.describe(function: lname, arguments: args)
             let node = ExternalScanNode(function: lname, arguments: args, provider: provider, sourceColumns: columns,
                                         projection: Array(columns.indices))

@@ -1,5 +1,6 @@
 import AurumCLI
 import AurumEngine
+import AurumIngest
 import Foundation
 import Testing
 @testable import AurumWire
@@ -28,6 +29,7 @@ final class TestServer: Sendable {
 
     static func start(password: String? = nil) async throws -> TestServer {
         let dir = NSTemporaryDirectory() + "aurum-wire-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        IngestTableFunctions.install()   // as `aurum serve` does: file(...) / deltaLake(...)
         let engine = try Engine(directory: dir, options: EngineOptions(threads: 2, fsync: false))
         let server = try await PGServer.start(
             engine: engine, configuration: PGServerConfiguration(host: "127.0.0.1", port: 0, password: password))
@@ -38,6 +40,7 @@ final class TestServer: Sendable {
     /// to 127.0.0.1 and 0.
     static func start(configuration: PGServerConfiguration) async throws -> TestServer {
         let dir = NSTemporaryDirectory() + "aurum-wire-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        IngestTableFunctions.install()   // as `aurum serve` does: file(...) / deltaLake(...)
         let engine = try Engine(directory: dir, options: EngineOptions(threads: 2, fsync: false))
         var c = configuration
         c.host = "127.0.0.1"

@@ -1,0 +1,191 @@
+import Aurum
+import AurumEngine
+import AurumIngest
+import ArgumentParser
+import Foundation
+
+/// `aurum load`: bulk-load exports (CSV/TSV, NDJSON, Parquet, Delta Lake) into a table.
+///
+/// Works on the data directory in-process (the directory lock keeps a running server out;
+/// load through the server with `INSERT INTO t SELECT * FROM file(...)` instead). Every load is
+/// atomic; `--replace` swaps the new contents in at once.
+struct LoadCommand: ContextualCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load CSV, TSV, NDJSON, Parquet files or a Delta Lake table into a table.",
+        discussion: """
+            PATH may be a file, a directory (every file inside, skipping _* and .* names), a glob \
+            (quote it: 'exports/2024-*/part-*.parquet') or a Delta table's directory. The load \
+            commits all at once at the end, or not at all.
+
+            Examples:
+              aurum load --data ./aurum-data --table sales --create exports/sales.parquet
+              aurum load --table gold.daily --replace --format delta /lake/gold/daily
+              aurum load --table events --preset snowflake --max-errors 100 --rejects bad.ndjson 'unload/data_*.csv.gz'
+            """
+    )
+
+    @OptionGroup var options: DataDirectoryOptions
+
+    @Option(name: .long, help: ArgumentHelp("The target table.", valueName: "[db.]table"))
+    var table: String
+
+    @Option(name: .long, help: "Input format: auto, csv, tsv, ndjson, parquet or delta.")
+    var format: String = "auto"
+
+    @Flag(name: .long, help: "Create the table from the input's columns if it does not exist.")
+    var create = false
+
+    @Option(name: .customLong("order-by"), help: ArgumentHelp("Sorting key of a created table (SQL).", valueName: "cols"))
+    var orderBy: String?
+
+    @Option(name: .customLong("partition-by"), help: ArgumentHelp("Partition key of a created table (SQL).", valueName: "expr"))
+    var partitionBy: String?
+
+    @Flag(name: .long, help: "Replace the table's contents atomically (readers see the old rows or the new, never a mix).")
+    var replace = false
+
+    @Option(name: .customLong("max-errors"), help: "Rows that may be rejected before the load fails (0: the first bad row fails it).")
+    var maxErrors = 0
+
+    @Option(name: .long, help: ArgumentHelp("Write rejected rows here (NDJSON, with the reason).", valueName: "file"))
+    var rejects: String?
+
+    @Option(name: .customLong("delta-version"), help: "Load this version of a Delta table (default: the latest).")
+    var deltaVersion: Int64?
+
+    @Option(name: .long, help: "CSV preset: rfc4180, tsv, snowflake, spark or bigquery.")
+    var preset: String?
+
+    @Option(name: .long, help: "CSV field delimiter (one character; \\t for tab).")
+    var delimiter: String?
+
+    @Option(name: .long, help: "CSV quote character, or 'none'.")
+    var quote: String?
+
+    @Option(name: .long, help: "CSV escape: double (\"\" inside quotes), backslash or none.")
+    var escape: String?
+
+    @Flag(inversion: .prefixedNo, help: "Whether the first CSV record holds column names (default: yes for csv, no for tsv and presets).")
+    var header: Bool?
+
+    @Option(name: .long, help: ArgumentHelp("A text that means NULL (repeatable), e.g. \\N.", valueName: "text"))
+    var null: [String] = []
+
+    @Option(name: .customLong("skip-rows"), help: "Lines to skip at the start of each CSV file.")
+    var skipRows = 0
+
+    @Argument(help: "Files, directories, globs, or a Delta table directory.")
+    var paths: [String]
+
+    mutating func run() throws { try runWithStandardStreams() }
+
+    func csvOptions() throws -> CSVOptions? {
+        let touched = preset != nil || delimiter != nil || quote != nil || escape != nil || header != nil || !null.isEmpty || skipRows > 0
+        guard touched else { return nil }
+        var o: CSVOptions
+        switch (preset ?? (format.lowercased() == "tsv" ? "tsv" : "rfc4180")).lowercased() {
+        case "rfc4180", "csv": o = .rfc4180; o.header = true
+        case "tsv": o = .tsv
+        case "snowflake": o = .snowflake
+        case "spark", "databricks": o = .spark
+        case "bigquery": o = .bigquery
+        case let other: throw ValidationError("unknown preset \(other): use rfc4180, tsv, snowflake, spark or bigquery")
+        }
+        if let d = delimiter {
+            let bytes = Array((d == "\\t" ? "\t" : d).utf8)
+            guard bytes.count == 1 else { throw ValidationError("--delimiter must be one byte") }
+            o.delimiter = bytes[0]
+        }
+        if let q = quote {
+            if q.lowercased() == "none" { o.quote = nil } else {
+                let bytes = Array(q.utf8)
+                guard bytes.count == 1 else { throw ValidationError("--quote must be one byte or 'none'") }
+                o.quote = bytes[0]
+            }
+        }
+        switch escape?.lowercased() {
+        case nil: break
+        case "double", "doubled", "rfc4180": o.escape = .doubledQuote
+        case "backslash": o.escape = .backslash
+        case "none": o.escape = CSVOptions.Escape.none
+        case let other?: throw ValidationError("unknown --escape \(other): use double, backslash or none")
+        }
+        if let header { o.header = header }
+        if !null.isEmpty { o.nullMarkers = null }
+        o.skipRows = skipRows
+        return o
+    }
+
+    func execute(in context: CLIContext) -> Int32 {
+        do {
+            guard !(rejects != nil && maxErrors == 0) else { throw ValidationError("--rejects needs --max-errors N (N > 0)") }
+            let input = try InputSpec.resolve(paths, format: format, csv: try csvOptions(), deltaVersion: deltaVersion)
+            var request = LoadRequest(input: input, table: table)
+            request.create = create
+            request.orderBy = orderBy
+            request.partitionBy = partitionBy
+            request.mode = replace ? .replace : .append
+            request.maxErrors = maxErrors
+            request.rejectsPath = rejects
+            let db = try Database.open(at: options.data)
+            defer { db.close() }
+            let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
+            let summary = try db.load(request) { p in bar?.update(p) }
+            bar?.finish()
+            context.stdout.write(summary.description + "\n")
+            if summary.rejected > 0, let rejects {
+                context.stderr.write("\(summary.rejected) rejected rows written to \(rejects)\n")
+            }
+            return 0
+        } catch let e as ValidationError {
+            context.stderr.write("error: \(e.message)\n")
+            return 64
+        } catch {
+            context.stderr.write(ErrorReport.render(error, sql: nil))
+            return 1
+        }
+    }
+}
+
+/// A one-line progress bar on a terminal: percent of input bytes, rows, rows/s and ETA.
+final class ProgressBar {
+    let output: TextOutput
+    init(output: TextOutput) { self.output = output }
+
+    static func line(_ p: LoadProgress, width: Int = 28) -> String {
+        let rate = p.seconds > 0 ? Double(p.rows) / p.seconds : 0
+        var s = ""
+        if let total = p.bytesTotal, total > 0 {
+            let fraction = min(1, Double(p.bytesRead) / Double(total))
+            let filled = Int(fraction * Double(width))
+            s += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            s += String(format: "%3.0f%% ", fraction * 100)
+            let eta = fraction > 0 ? p.seconds * (1 - fraction) / fraction : 0
+            s += String(format: "%@ rows, %.1f/%.1f MB, %@ rows/s, ETA %@", compact(Double(p.rows)),
+                        Double(p.bytesRead) / 1e6, Double(total) / 1e6, compact(rate), clock(eta))
+        } else {
+            s += String(format: "%@ rows, %.1f MB, %@ rows/s", compact(Double(p.rows)), Double(p.bytesRead) / 1e6, compact(rate))
+        }
+        return s
+    }
+
+    static func compact(_ v: Double) -> String {
+        v >= 1e6 ? String(format: "%.2fM", v / 1e6) : v >= 1e3 ? String(format: "%.1fk", v / 1e3) : String(format: "%.0f", v)
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    func update(_ p: LoadProgress) {
+        output.write("\r\u{1B}[K" + Self.line(p))
+        output.flush()
+    }
+
+    func finish() {
+        output.write("\r\u{1B}[K")
+        output.flush()
+    }
+}
