@@ -80,7 +80,12 @@ final class PartCore: Sendable {
     }
 
     deinit {
-        if obsolete.load(ordering: .acquiring) { io.removeTree(path) }
+        if obsolete.load(ordering: .acquiring) {
+            io.removeTree(path)
+            // the last part of a dropped table takes the (then empty) table directory with it;
+            // a live table's directory keeps its parts list, so this fails harmlessly there
+            rmdir(tableDirectory)
+        }
     }
 
     func corrupted(_ what: String, column: String? = nil) -> AurumError {

@@ -446,10 +446,21 @@ public final class MergeTreeTable: Sendable {
     /// Closes the table and deletes its directory. Existing snapshots become unreadable.
     public func drop() throws {
         close()
-        let parts = state.withLock { st -> [DataPart] in let p = st.parts; st.parts = []; return p }
+        var parts = state.withLock { st -> [DataPart] in let p = st.parts; st.parts = []; return p }
         for p in parts { p.core.obsolete.store(true, ordering: .releasing) }
-        do { try FileManager.default.removeItem(atPath: directory) }
-        catch { throw AurumError(.ioError, "could not remove table directory \"\(directory)\": \(error)", kind: .io) }
+        // Queries that started before the drop may still be reading parts: a part directory
+        // goes when its last reader lets go (PartCore.deinit, which then removes the emptied
+        // table directory); everything else goes now.
+        let live = Set(parts.map(\.core.name))
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: directory) }
+        catch { throw AurumError(.ioError, "could not list table directory \"\(directory)\": \(error)", kind: .io) }
+        for e in entries where !live.contains(e) {
+            do { try FileManager.default.removeItem(atPath: directory + "/" + e) }
+            catch { throw AurumError(.ioError, "could not remove \"\(directory)/\(e)\": \(error)", kind: .io) }
+        }
+        parts.removeAll()
+        rmdir(directory)   // fails (harmlessly) while a reader still holds a part
     }
 
     // MARK: background merges
