@@ -27,7 +27,8 @@ let package = Package(
         // Parquet page codecs and gzip-compressed exports (AurumIngest).
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // libpq, for the wire tests only (a real C driver against the server).
+        // libpq: the PostgreSQL source of `aurum load --from postgresql://...`, and a real C
+        // driver for the wire tests.
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "CAurumShims"),
         .target(name: "AurumCore"),
@@ -43,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "AurumIngest",
-            dependencies: ["AurumCore", "AurumStorage", "AurumEngine", "CZstd", "CLZ4", "CSnappy", "CZlib"],
+            dependencies: ["AurumCore", "AurumStorage", "AurumEngine", "CZstd", "CLZ4", "CSnappy", "CZlib", "CLibpq"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(

@@ -22,6 +22,7 @@ struct LoadCommand: ContextualCommand {
               aurum load --data ./aurum-data --table sales --create exports/sales.parquet
               aurum load --table gold.daily --replace --format delta /lake/gold/daily
               aurum load --table events --preset snowflake --max-errors 100 --rejects bad.ndjson 'unload/data_*.csv.gz'
+              aurum load --table orders --create --from postgresql://etl@warehouse:5432/silver --query 'SELECT * FROM orders'
             """
     )
 
@@ -75,8 +76,14 @@ struct LoadCommand: ContextualCommand {
     @Option(name: .customLong("skip-rows"), help: "Lines to skip at the start of each CSV file.")
     var skipRows = 0
 
+    @Option(name: .long, help: ArgumentHelp("Read from a PostgreSQL-compatible source instead of files.", valueName: "postgresql://user@host:port/db"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("The query to run on --from (its rows are streamed with COPY).", valueName: "sql"))
+    var query: String?
+
     @Argument(help: "Files, directories, globs, or a Delta table directory.")
-    var paths: [String]
+    var paths: [String] = []
 
     mutating func run() throws { try runWithStandardStreams() }
 
@@ -120,8 +127,15 @@ struct LoadCommand: ContextualCommand {
     func execute(in context: CLIContext) -> Int32 {
         do {
             guard !(rejects != nil && maxErrors == 0) else { throw ValidationError("--rejects needs --max-errors N (N > 0)") }
-            let input = try InputSpec.resolve(paths, format: format, csv: try csvOptions(), deltaVersion: deltaVersion)
-            var request = LoadRequest(input: input, table: table)
+            var request: LoadRequest
+            if let from {
+                guard let query, paths.isEmpty else { throw ValidationError("--from needs --query and no paths") }
+                request = LoadRequest(postgres: PostgresQuerySpec(url: from, query: query), table: table)
+            } else {
+                guard query == nil else { throw ValidationError("--query needs --from") }
+                guard !paths.isEmpty else { throw ValidationError("give the files to load (or --from and --query)") }
+                request = LoadRequest(input: try InputSpec.resolve(paths, format: format, csv: try csvOptions(), deltaVersion: deltaVersion), table: table)
+            }
             request.create = create
             request.orderBy = orderBy
             request.partitionBy = partitionBy

@@ -70,10 +70,22 @@ public struct InputSpec: Sendable {
     var parsesIntoTargetTypes: Bool { format == "csv" || format == "tsv" || format == "ndjson" }
 }
 
-/// A bulk load: input files into a table, atomically.
+/// A query on a PostgreSQL-compatible source (`aurum load --from URL --query SQL`).
+public struct PostgresQuerySpec: Sendable {
+    public var url: String
+    public var query: String
+    public init(url: String, query: String) {
+        self.url = url
+        self.query = query
+    }
+}
+
+/// A bulk load: input files (or a PostgreSQL query) into a table, atomically.
 public struct LoadRequest: Sendable {
     public enum Mode: String, Sendable { case append, replace }
     public var input: InputSpec
+    /// When set, rows come from this query instead of `input`.
+    public var postgres: PostgresQuerySpec?
     /// `[database.]table`.
     public var table: String
     /// Create the table from the input's columns when it does not exist.
@@ -88,6 +100,12 @@ public struct LoadRequest: Sendable {
 
     public init(input: InputSpec, table: String) {
         self.input = input
+        self.table = table
+    }
+
+    public init(postgres: PostgresQuerySpec, table: String) {
+        self.input = InputSpec(format: "postgres", paths: [], csv: CSVOptions(), deltaVersion: nil)
+        self.postgres = postgres
         self.table = table
     }
 }
@@ -125,6 +143,7 @@ public enum Loader {
         let (db, name) = split(request.table, session: session)
         let qualified = quote(db) + "." + quote(name)
         let exists = try tableExists(db, name, session: session)
+        let export = try request.postgres.map { try PostgresExport(url: $0.url) }
         var created = false
         if !exists {
             guard request.create else {
@@ -141,14 +160,20 @@ public enum Loader {
             if exists {
                 ddl = try createStatement(of: db, name, as: stagingQualified, session: session)
             } else {
-                ddl = try createTable(stagingQualified, columns: request.input.describe(), orderBy: request.orderBy, partitionBy: request.partitionBy)
+                let columns = try export.map { try $0.describe(query: request.postgres!.query) } ?? request.input.describe()
+                ddl = try createTable(stagingQualified, columns: columns, orderBy: request.orderBy, partitionBy: request.partitionBy)
                 created = true
             }
             _ = try session.execute(ddl)
         }
         do {
             let budget = ErrorBudget(maxErrors: request.maxErrors)
-            let (rows, bytes) = try copy(request.input, into: "\(db).\(staging)", session: session, errors: budget, started: started, progress: progress)
+            let (rows, bytes): (Int, Int64)
+            if let export, let pg = request.postgres {
+                (rows, bytes) = try copy(pg.query, from: export, into: stagingQualified, session: session, started: started, progress: progress)
+            } else {
+                (rows, bytes) = try copy(request.input, into: "\(db).\(staging)", session: session, errors: budget, started: started, progress: progress)
+            }
             if let path = request.rejectsPath { try writeRejects(budget.rejected, to: path) }
             if !direct {
                 if exists {
@@ -209,6 +234,29 @@ public enum Loader {
             insert.abort()
             throw error
         }
+    }
+
+    /// Streams a source query into `table` through one atomic COPY FROM STDIN.
+    static func copy(_ query: String, from export: PostgresExport, into table: String, session: Session, started: Date,
+                     progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
+        // the query's columns go to the table's columns of the same names (case-insensitive)
+        let probe = try session.beginBulkInsert(table: table.replacingOccurrences(of: "\"", with: ""))
+        let tableColumns = probe.columns.map(\.name)
+        probe.abort()
+        let names = try export.describe(query: query).map { c -> String in
+            guard let t = tableColumns.first(where: { $0 == c.name }) ?? tableColumns.first(where: { $0.lowercased() == c.name.lowercased() }) else {
+                throw AurumError(.undefinedColumn, "the source query returns a column \"\(c.name)\" that table \(table) does not have",
+                                 hint: "table columns: \(tableColumns.joined(separator: ", ")); rename it with AS in the query")
+            }
+            return quote(t)
+        }
+        let copyIn = try session.beginCopyIn("COPY \(table) (\(names.joined(separator: ", "))) FROM STDIN")
+        var bytes: Int64 = 0
+        let rows = try export.copy(query: query, into: copyIn) { received in
+            bytes = received
+            progress?(LoadProgress(rows: 0, bytesRead: received, bytesTotal: nil, seconds: Date().timeIntervalSince(started)))
+        }
+        return (rows, bytes)
     }
 
     static func split(_ table: String, session: Session) -> (String, String) {
