@@ -171,9 +171,9 @@ extension WindowOrdering {
         let subtract = preceding == ascending
         switch offset {
         case .float(let d):
-            let keys = WindowOrdering.sortedDoubles(key, perm)
+            let keys = WindowOrdering.sortedDoubles(key, perm).map(TotalOrderDouble.init)
             let delta = subtract ? -d : d
-            search(keys, key.validity, isStart: isStart, ascending: ascending, into: &out) { $0 + delta }
+            search(keys, key.validity, isStart: isStart, ascending: ascending, into: &out) { TotalOrderDouble($0.value + delta) }
         case .exact(let x):
             let keys = WindowOrdering.sortedExact(key, perm)
             search(keys, key.validity, isStart: isStart, ascending: ascending, into: &out) { k in
@@ -228,18 +228,20 @@ extension WindowOrdering {
     }
 
     static func sortedExact(_ c: Column, _ perm: [Int32]) -> [Int128] {
-        func g<T: BinaryInteger>(_ a: [T]) -> [Int128] { perm.map { Int128(a[Int($0)]) } }
+        // concrete conversions: the generic Int128(T) initialiser is not specialised across modules
+        @inline(__always) func s(_ x: Int64) -> Int128 { Int128(_low: UInt64(bitPattern: x), _high: x >> 63) }
+        @inline(__always) func u(_ x: UInt64) -> Int128 { Int128(_low: x, _high: 0) }
         switch c.data {
-        case .int8(let a): return g(a)
-        case .int16(let a): return g(a)
-        case .int32(let a): return g(a)
-        case .int64(let a): return g(a)
-        case .int128(let a): return g(a)
-        case .uint8(let a): return g(a)
-        case .uint16(let a): return g(a)
-        case .uint32(let a): return g(a)
-        case .uint64(let a): return g(a)
-        case .uint128(let a): return perm.map { Int128(truncatingIfNeeded: a[Int($0)]) }
+        case .int8(let a): return perm.map { s(Int64(a[Int($0)])) }
+        case .int16(let a): return perm.map { s(Int64(a[Int($0)])) }
+        case .int32(let a): return perm.map { s(Int64(a[Int($0)])) }
+        case .int64(let a): return perm.map { s(a[Int($0)]) }
+        case .int128(let a): return perm.map { a[Int($0)] }
+        case .uint8(let a): return perm.map { u(UInt64(a[Int($0)])) }
+        case .uint16(let a): return perm.map { u(UInt64(a[Int($0)])) }
+        case .uint32(let a): return perm.map { u(UInt64(a[Int($0)])) }
+        case .uint64(let a): return perm.map { u(a[Int($0)]) }
+        case .uint128(let a): return perm.map { let x = a[Int($0)]; return Int128(_low: x._low, _high: Int64(bitPattern: x._high)) }
         case .float32, .float64, .string: return [Int128](repeating: 0, count: perm.count)
         }
     }
@@ -282,5 +284,19 @@ extension WindowOrdering {
         }
         day += Int128(days)
         return day * perDay + tod + Int128(micros) * DecimalMath.pow10[q - 6]
+    }
+}
+
+/// A Double ordered as PostgreSQL sorts floats: NaN equal to NaN and above every other value.
+struct TotalOrderDouble: Comparable {
+    let value: Double
+    init(_ value: Double) { self.value = value }
+    static func < (a: TotalOrderDouble, b: TotalOrderDouble) -> Bool {
+        if a.value.isNaN { return false }
+        if b.value.isNaN { return true }
+        return a.value < b.value
+    }
+    static func == (a: TotalOrderDouble, b: TotalOrderDouble) -> Bool {
+        (a.value.isNaN && b.value.isNaN) || a.value == b.value
     }
 }

@@ -107,13 +107,13 @@ struct WindowOrdering {
         case .int32(let a): value = [signed(a)]
         case .int64(let a): value = [signed(a)]
         case .int128(let a):
-            value = [a.map { UInt64(truncatingIfNeeded: $0 >> 64) ^ signBit }, a.map { UInt64(truncatingIfNeeded: $0) }]
+            value = [a.map { UInt64(bitPattern: $0._high) ^ signBit }, a.map { $0._low }]
         case .uint8(let a): value = [unsigned(a)]
         case .uint16(let a): value = [unsigned(a)]
         case .uint32(let a): value = [unsigned(a)]
         case .uint64(let a): value = [unsigned(a)]
         case .uint128(let a):
-            value = [a.map { UInt64(truncatingIfNeeded: $0 >> 64) }, a.map { UInt64(truncatingIfNeeded: $0) }]
+            value = [a.map { $0._high }, a.map { $0._low }]
         case .float32(let a): value = [a.map { floatKey(Double($0)) }]
         case .float64(let a): value = [a.map(floatKey)]
         case .string: value = [stringRanks(c)]
