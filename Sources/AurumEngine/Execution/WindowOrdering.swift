@@ -164,6 +164,60 @@ struct WindowOrdering {
         return true
     }
 
+    /// When the keys' significant bits (each word minus its minimum) and the row index fit one
+    /// UInt64 together, sorts `key << indexBits | index` values: one array moves per pass, the
+    /// index bits keep equal keys in input order, and digits are up to 11 bits wide.
+    static func packedSort(_ words: [[UInt64]], _ n: Int) -> [Int32]? {
+        var ranges: [(min: UInt64, bits: Int)] = []
+        var keyBits = 0
+        for w in words {
+            var lo = UInt64.max, hi: UInt64 = 0
+            w.withUnsafeBufferPointer { p in for x in p { lo = Swift.min(lo, x); hi = Swift.max(hi, x) } }
+            let bits = hi == lo ? 0 : 64 - (hi - lo).leadingZeroBitCount
+            ranges.append((lo, bits))
+            keyBits += bits
+        }
+        let indexBits = 64 - UInt64(n - 1).leadingZeroBitCount
+        guard keyBits + indexBits <= 64, keyBits > 0 else { return nil }
+        var a = [UInt64](repeating: 0, count: n)
+        a.withUnsafeMutableBufferPointer { out in
+            for i in 0..<n { out[i] = UInt64(i) }
+            var shift = indexBits + keyBits
+            for (k, r) in ranges.enumerated() where r.bits > 0 {
+                shift -= r.bits
+                words[k].withUnsafeBufferPointer { w in
+                    for i in 0..<n { out[i] |= (w[i] &- r.min) << UInt64(shift) }
+                }
+            }
+        }
+        var b = [UInt64](repeating: 0, count: n)
+        let passes = (keyBits + 10) / 11
+        let width = (keyBits + passes - 1) / passes
+        let mask = (UInt64(1) << UInt64(width)) - 1
+        var counts = [Int](repeating: 0, count: 1 << width)
+        for pass in 0..<passes {
+            let shift = UInt64(indexBits + pass * width)
+            counts.withUnsafeMutableBufferPointer { cnt in
+                for d in 0..<cnt.count { cnt[d] = 0 }
+                a.withUnsafeBufferPointer { src in
+                    for i in 0..<n { cnt[Int(truncatingIfNeeded: (src[i] >> shift) & mask)] += 1 }
+                    var sum = 0
+                    for d in 0..<cnt.count { let c = cnt[d]; cnt[d] = sum; sum += c }
+                    b.withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<n {
+                            let d = Int(truncatingIfNeeded: (src[i] >> shift) & mask)
+                            dst[cnt[d]] = src[i]
+                            cnt[d] += 1
+                        }
+                    }
+                }
+            }
+            swap(&a, &b)
+        }
+        let indexMask = (UInt64(1) << UInt64(indexBits)) - 1
+        return a.map { Int32(truncatingIfNeeded: $0 & indexMask) }
+    }
+
     /// Stable LSD radix sort of the row indices by `words` (most significant word first).
     static func sortedPermutation(_ words: [[UInt64]], _ n: Int) -> [Int32] {
         var perm = [Int32](unsafeUninitializedCapacity: n) { b, c in
@@ -171,6 +225,7 @@ struct WindowOrdering {
             c = n
         }
         if words.isEmpty || n < 2 || isSorted(words, n) { return perm }
+        if let packed = packedSort(words, n) { return packed }
         var keys = [UInt64](repeating: 0, count: n), keys2 = [UInt64](repeating: 0, count: n)
         var perm2 = [Int32](repeating: 0, count: n)
         var counts = [Int](repeating: 0, count: 256)
