@@ -20,7 +20,12 @@ enum FrameOffset: Sendable, Equatable {
         case .count(let n): return String(n)
         case .exact(let n): return String(n)
         case .float(let d): return String(d)
-        case .interval(let m, let d, let us): return "INTERVAL '\(m) months \(d) days \(us) microseconds'"
+        case .interval(let m, let d, let us):
+            var parts: [String] = []
+            if m != 0 { parts.append("\(m) months") }
+            if d != 0 || (m == 0 && us == 0) { parts.append("\(d) days") }
+            if us != 0 { parts.append("\(us) microseconds") }
+            return "INTERVAL '" + parts.joined(separator: " ") + "'"
         }
     }
 }

@@ -148,7 +148,44 @@ extension MinMaxState: WindowFrameAggregate {
     }
 }
 
-/// Any other aggregate (any, argMin/argMax, quantile, stddev/variance, string_agg, bool_and,
+/// stddev / variance (population and sample) over frames: a segment tree of (count, mean,
+/// M2) summaries merged with Chan et al.'s pairwise formula, O(log n) per frame and
+/// numerically stable (no running sum of squares). nil for other aggregates.
+func windowVariance(_ name: String, _ arg: Column, _ o: WindowOrdering, _ f: WindowFrames) -> Column? {
+    let variance: Set<String> = ["stddevpop", "stddev_pop", "stddevsamp", "stddev_samp", "stddev", "varpop", "var_pop", "varsamp", "var_samp", "variance"]
+    guard variance.contains(name) else { return nil }
+    let samp = name.contains("samp") || name == "stddev" || name == "variance"
+    let root = name.hasPrefix("stddev")
+    struct Moments { var n: Double; var mean: Double; var m2: Double }
+    let combine: (Moments, Moments) -> Moments = { a, b in
+        if a.n == 0 { return b }
+        if b.n == 0 { return a }
+        let n = a.n + b.n, d = b.mean - a.mean
+        return Moments(n: n, mean: a.mean + d * b.n / n, m2: a.m2 + b.m2 + d * d * a.n * b.n / n)
+    }
+    let n = o.count
+    let x = arg.doubleValues
+    let valid = arg.validity
+    let empty = Moments(n: 0, mean: 0, m2: 0)
+    let leaves: [Moments] = o.perm.map { r in
+        (valid.map { $0[Int(r)] == 0 } ?? false) ? empty : Moments(n: 1, mean: x[Int(r)], m2: 0)
+    }
+    let tree = SegmentTree(leaves, identity: empty, combine)
+    var out = [Double](repeating: 0, count: n)
+    var validity = [UInt8](repeating: 1, count: n)
+    var anyNull = false
+    for i in 0..<n {
+        var acc = empty
+        f.pieces(i, o).forEach { lo, hi in acc = combine(acc, tree.query(lo, hi, combine)) }
+        let r = Int(o.perm[i])
+        if acc.n == 0 || (samp && acc.n < 2) { validity[r] = 0; anyNull = true; continue }
+        let v = max(0, acc.m2) / (samp ? acc.n - 1 : acc.n)
+        out[r] = root ? v.squareRoot() : v
+    }
+    return Column(type: anyNull ? DataType.float64.nullable : .float64, data: .float64(out), validity: anyNull ? validity : nil)
+}
+
+/// Any other aggregate (any, argMin/argMax, quantile, string_agg, bool_and,
 /// uniq, groupArray, ...) through its ordinary state:
 /// - frames that start at the partition start and exclude nothing (running aggregates, whole
 ///   partitions): one state per partition, extended row by row and finalized once per distinct

@@ -195,6 +195,8 @@ struct WindowEvaluator {
             let c: Column
             if let fast = state as? WindowFrameAggregate {
                 c = try fast.evaluateFrames(args, o, frames)
+            } else if args.count == 1, let v = windowVariance(w.name, args[0], o, frames) {
+                c = v
             } else {
                 c = try windowAggregateFallback(make, args, o, frames, w.returnType)
             }
