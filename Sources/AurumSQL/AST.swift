@@ -99,11 +99,16 @@ public struct WindowFrame: Sendable, Equatable {
     public var unit: Unit
     public var start: FrameBound
     public var end: FrameBound
-    /// `EXCLUDE ...` was written (not supported by the engine).
-    public var exclude: Bool
+    /// `EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS` (`.noOthers` when not written).
+    public enum Exclusion: String, Sendable, Equatable {
+        case noOthers = "NO OTHERS", currentRow = "CURRENT ROW", group = "GROUP", ties = "TIES"
+    }
+    public var exclusion: Exclusion
+    /// Whether the frame excludes rows (`EXCLUDE` other than `NO OTHERS`).
+    public var exclude: Bool { exclusion != .noOthers }
     public var pos: Int
-    public init(unit: Unit, start: FrameBound, end: FrameBound = .currentRow, exclude: Bool = false, pos: Int = 0) {
-        self.unit = unit; self.start = start; self.end = end; self.exclude = exclude; self.pos = pos
+    public init(unit: Unit, start: FrameBound, end: FrameBound = .currentRow, exclusion: Exclusion = .noOthers, pos: Int = 0) {
+        self.unit = unit; self.start = start; self.end = end; self.exclusion = exclusion; self.pos = pos
     }
 }
 

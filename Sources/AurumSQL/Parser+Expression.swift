@@ -469,8 +469,11 @@ extension SQLParser {
                 frame = WindowFrame(unit: unit, start: try parseFrameBound(), pos: t.position)
             }
             if acceptKeyword("EXCLUDE") {
-                frame.exclude = true
-                if acceptKeywords("CURRENT", "ROW") || acceptKeyword("GROUP") || acceptKeyword("TIES") || acceptKeywords("NO", "OTHERS") {} else { throw unexpected() }
+                if acceptKeywords("CURRENT", "ROW") { frame.exclusion = .currentRow }
+                else if acceptKeyword("GROUP") { frame.exclusion = .group }
+                else if acceptKeyword("TIES") { frame.exclusion = .ties }
+                else if acceptKeywords("NO", "OTHERS") { frame.exclusion = .noOthers }
+                else { throw unexpected() }
             }
             spec.frame = frame
         }

@@ -107,7 +107,7 @@ extension SQLPrinter {
                 case .following(let e): return expr(e) + " FOLLOWING"
                 }
             }
-            parts.append("\(f.unit.rawValue) BETWEEN \(bound(f.start)) AND \(bound(f.end))")
+            parts.append("\(f.unit.rawValue) BETWEEN \(bound(f.start)) AND \(bound(f.end))" + (f.exclude ? " EXCLUDE \(f.exclusion.rawValue)" : ""))
         }
         return "(" + parts.joined(separator: " ") + ")"
     }

@@ -208,6 +208,14 @@ import Testing
         #expect(s.windows[0].spec.partitionBy.count == 1 && s.windows[1].spec.base == "w")
         #expect(SQLPrinter.expr(s.items[0].expr) == "sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)")
         #expect(parseError("SELECT sum(x) OVER (ORDER BY y ROWS BETWEEN 1 PRECEDING) FROM t")?.code == .syntaxError)
+        // EXCLUDE: which rows, and printed back
+        for (text, want) in [("CURRENT ROW", WindowFrame.Exclusion.currentRow), ("GROUP", .group), ("TIES", .ties), ("NO OTHERS", .noOthers)] {
+            let e = try parseSelect("SELECT sum(x) OVER (ORDER BY y GROUPS BETWEEN 1 PRECEDING AND 2 FOLLOWING EXCLUDE \(text)) FROM t")
+            guard case .function(let f, _) = e.items[0].expr, let fr = f.over?.frame else { Issue.record("exclude"); return }
+            #expect(fr.exclusion == want && fr.unit == .groups)
+            #expect(SQLPrinter.expr(e.items[0].expr) == "sum(x) OVER (ORDER BY y GROUPS BETWEEN 1 PRECEDING AND 2 FOLLOWING" + (want == .noOthers ? "" : " EXCLUDE \(text)") + ")")
+        }
+        #expect(parseError("SELECT sum(x) OVER (ORDER BY y ROWS CURRENT ROW EXCLUDE ALL) FROM t")?.code == .syntaxError)
         #expect(parseError("SELECT sum(x) OVER (ROWS SIDEWAYS) FROM t")?.code == .syntaxError)
     }
 }

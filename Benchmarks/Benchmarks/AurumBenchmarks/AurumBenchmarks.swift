@@ -146,7 +146,7 @@ extension QueryCase {
     static let all: [QueryCase] = [
         scalarSumRangeFilter, lowCardFilterGroupBy, tpchQ1, groupByThreeKeys,
         groupByHighCardinality, countDistinct, topN, hashJoin,
-    ]
+    ] + windows
 
     /// 1. SSB Q1.1: scalar aggregate over a date range and BETWEEN filters (1.9 % of the rows pass).
     static let scalarSumRangeFilter = QueryCase(

@@ -1,10 +1,11 @@
 import AurumCore
 
 /// The window operator: a pipeline breaker. The input is buffered whole (counted against
-/// max_memory_usage); for each window function the rows are sorted by PARTITION BY then
-/// ORDER BY keys (a permutation, the input is not moved), each partition is walked in order
-/// and the function's value is written back to the row's original position. Output: the
-/// input columns, in input order, then one column per window function.
+/// max_memory_usage). Window functions with the same PARTITION BY and ORDER BY share one
+/// `WindowOrdering` (a sorted permutation with partition and peer boundaries; the input is not
+/// moved); each function then computes its values in typed buffers, written straight to the
+/// rows' input positions. Output: the input columns, in input order, then one column per window
+/// function.
 extension Executor {
     func runWindow(_ input: Plan, _ windows: [BoundWindow]) throws -> Block {
         let types = input.types
@@ -20,201 +21,244 @@ extension Executor {
         }
         let block = Block.concat(buffered, types: types)
         buffered = []
-        // per window: the sort permutation, key columns and one Value per row
-        try ctx.checkMemory(bytes + block.count * windows.count * 48, "window functions")
+        let n = block.count
+        // orderings (permutation, boundaries, key words while sorting) and one result per window
+        let keyWords = windows.map { $0.partitionBy.count + 2 * $0.orderBy.count }.max() ?? 0
+        try ctx.checkMemory(bytes + WindowOrdering.estimatedBytes(rows: n, keyWords: keyWords) + n * windows.count * 24, "window functions")
         var columns = block.columns
+        var orderings: [String: WindowOrdering] = [:]
         for w in windows {
             try ctx.checkCancelled()
-            columns.append(try WindowEvaluator(window: w, input: block).run())
+            let evaluator = try WindowEvaluator(window: w, input: block)
+            let key = w.sortSpecification
+            let ordering: WindowOrdering
+            if let o = orderings[key] { ordering = o } else {
+                ordering = evaluator.makeOrdering()
+                orderings[key] = ordering
+            }
+            columns.append(try evaluator.run(ordering))
         }
-        return Block(columns: columns, count: block.count)
+        return Block(columns: columns, count: n)
+    }
+}
+
+extension BoundWindow {
+    /// Identifies the (PARTITION BY, ORDER BY) pair: windows with equal ones share an ordering.
+    var sortSpecification: String {
+        partitionBy.map(\.description).joined(separator: ",") + " | "
+            + orderBy.map { "\($0.expr) \($0.ascending) \($0.nullsFirst)" }.joined(separator: ",")
     }
 }
 
 struct WindowEvaluator {
     let window: BoundWindow
-    let input: Block
+    let count: Int
+    let partitionColumns: [Column]
+    let orderColumns: [Column]
+    let args: [Column]
 
-    func run() throws -> Column {
-        let n = input.count
+    init(window: BoundWindow, input: Block) throws {
+        self.window = window
+        count = input.count
+        partitionColumns = try window.partitionBy.map { try Evaluator.evaluate($0, input) }
+        orderColumns = try window.orderBy.map { try Evaluator.evaluate($0.expr, input) }
+        args = try window.arguments.map { try Evaluator.evaluate($0, input) }
+    }
+
+    func makeOrdering() -> WindowOrdering {
+        WindowOrdering(partitionBy: partitionColumns, orderBy: orderColumns,
+                       keys: window.orderBy.map { ($0.ascending, $0.nullsFirst) }, count: count)
+    }
+
+    func run(_ o: WindowOrdering) throws -> Column {
+        let n = count
         let w = window
         if n == 0 { return ColumnBuilder(type: w.returnType, capacity: 0).finish() }
-        let pcols = try w.partitionBy.map { try Evaluator.evaluate($0, input) }
-        let ocols = try w.orderBy.map { try Evaluator.evaluate($0.expr, input) }
-        let args = try w.arguments.map { try Evaluator.evaluate($0, input) }
-        let pcmp = Sorter.comparator(pcols, pcols.map { _ in (true, false) })
-        let ocmp = Sorter.comparator(ocols, w.orderBy.map { ($0.ascending, $0.nullsFirst) })
-        var perm = Array(0..<n)
-        if !pcols.isEmpty || !ocols.isEmpty {
-            perm.sort { a, b in
-                let p = pcmp(a, b)
-                if p != 0 { return p < 0 }
-                let o = ocmp(a, b)
-                if o != 0 { return o < 0 }
-                return a < b
-            }
-        }
-        // row_number / rank / dense_rank: computed straight into an Int64 column
-        var ranks: [Int64]? = nil
         switch w.kind {
-        case .rowNumber, .rank, .denseRank: ranks = [Int64](repeating: 0, count: n)
-        default: break
-        }
-        var result = [Value](repeating: .null, count: ranks == nil ? n : 0)
-        var ps = 0
-        while ps < n {
-            var pe = ps + 1
-            while pe < n && pcmp(perm[pe - 1], perm[pe]) == 0 { pe += 1 }
-            // peer groups: peerEnd[i - ps] = end (exclusive) of row i's peer group
-            var peerStart = [Int](repeating: ps, count: pe - ps)
-            var peerEnd = [Int](repeating: pe, count: pe - ps)
-            var gs = ps
-            for i in ps..<pe {
-                if i > ps && ocmp(perm[i - 1], perm[i]) != 0 { gs = i }
-                peerStart[i - ps] = gs
-            }
-            var ge = pe
-            for i in stride(from: pe - 1, through: ps, by: -1) {
-                if i < pe - 1 && ocmp(perm[i], perm[i + 1]) != 0 { ge = i + 1 }
-                peerEnd[i - ps] = ge
-            }
-            if ranks != nil {
-                var dense: Int64 = 0
-                for i in ps..<pe {
-                    switch w.kind {
-                    case .rowNumber: ranks![perm[i]] = Int64(i - ps + 1)
-                    case .rank: ranks![perm[i]] = Int64(peerStart[i - ps] - ps + 1)
-                    default:
-                        if peerStart[i - ps] == i { dense += 1 }
-                        ranks![perm[i]] = dense
+        case .rowNumber, .rank, .denseRank:
+            var out = [Int64](repeating: 0, count: n)
+            out.withUnsafeMutableBufferPointer { r in
+                o.perm.withUnsafeBufferPointer { perm in
+                    for p in 0..<o.partitionCount {
+                        let ps = Int(o.partitionStarts[p]), pe = Int(o.partitionStarts[p + 1])
+                        let firstGroup = Int(o.peerOf[ps])
+                        for i in ps..<pe {
+                            let v: Int
+                            switch w.kind {
+                            case .rowNumber: v = i - ps + 1
+                            case .rank: v = Int(o.peerStarts[Int(o.peerOf[i])]) - ps + 1
+                            default: v = Int(o.peerOf[i]) - firstGroup + 1
+                            }
+                            r[Int(perm[i])] = Int64(v)
+                        }
                     }
                 }
-            } else {
-                try evaluatePartition(ps, pe, perm, peerStart, peerEnd, args, &result)
             }
-            ps = pe
+            return Column(type: .int64, data: .int64(out))
+        case .percentRank, .cumeDist:
+            var out = [Double](repeating: 0, count: n)
+            let cume: Bool = { if case .cumeDist = w.kind { return true }; return false }()
+            for p in 0..<o.partitionCount {
+                let ps = Int(o.partitionStarts[p]), pe = Int(o.partitionStarts[p + 1])
+                let size = pe - ps
+                for i in ps..<pe {
+                    let g = Int(o.peerOf[i])
+                    let v: Double
+                    if cume {
+                        v = Double(Int(o.peerStarts[g + 1]) - ps) / Double(size)
+                    } else if size <= 1 {
+                        v = 0
+                    } else {
+                        v = Double(Int(o.peerStarts[g]) - ps) / Double(size - 1)
+                    }
+                    out[Int(o.perm[i])] = v
+                }
+            }
+            return Column(type: .float64, data: .float64(out))
+        case .ntile:
+            let buckets = WindowEvaluator.int64s(args[0])
+            let valid = args[0].validity
+            var out = [Int32](repeating: 0, count: n)
+            var nulls: [UInt8]? = nil
+            for p in 0..<o.partitionCount {
+                let ps = Int(o.partitionStarts[p]), pe = Int(o.partitionStarts[p + 1])
+                let size = pe - ps
+                for i in ps..<pe {
+                    let r = Int(o.perm[i])
+                    if let valid, valid[r] == 0 {
+                        if nulls == nil { nulls = [UInt8](repeating: 1, count: n) }
+                        nulls![r] = 0
+                        continue
+                    }
+                    let b = buckets[r]
+                    guard b > 0 else { throw AurumError(.invalidArgumentForNtile, "argument of ntile must be greater than zero") }
+                    // the first (size % buckets) buckets get one extra row
+                    let nb = Int(min(b, Int64(size)))
+                    let each = size / nb, extra = size % nb
+                    let k = i - ps
+                    let bucket = k < extra * (each + 1) ? k / (each + 1) : extra + (k - extra * (each + 1)) / each
+                    out[r] = Int32(bucket + 1)
+                }
+            }
+            return Column(type: nulls == nil ? .int32 : DataType.int32.nullable, data: .int32(out), validity: nulls)
+        case .lag, .lead:
+            let sign: Int64 = { if case .lag = w.kind { return -1 }; return 1 }()
+            let offsets = args.count >= 2 ? WindowEvaluator.int64s(args[1]) : nil
+            let offsetValid = args.count >= 2 ? args[1].validity : nil
+            let hasDefault = args.count >= 3
+            // source row of every result: an input row, n + row for the default, -1 for NULL
+            var idx = [Int32](repeating: -1, count: n)
+            for p in 0..<o.partitionCount {
+                let ps = Int(o.partitionStarts[p]), pe = Int(o.partitionStarts[p + 1])
+                for i in ps..<pe {
+                    let r = Int(o.perm[i])
+                    var off: Int64 = 1
+                    if let offsets {
+                        if let ov = offsetValid, ov[r] == 0 { continue }
+                        off = offsets[r]
+                    }
+                    let (t, overflow) = Int64(i).addingReportingOverflow(sign &* off)
+                    if !overflow, t >= Int64(ps), t < Int64(pe) {
+                        idx[r] = o.perm[Int(t)]
+                    } else if hasDefault {
+                        idx[r] = Int32(n + r)
+                    }
+                }
+            }
+            var source = args[0]
+            if hasDefault { source = try WindowEvaluator.appending(source, args[2]) }
+            return try result(WindowEvaluator.gatherOrNull(source, idx))
+        case .firstValue, .lastValue, .nthValue:
+            let frames = try frames(o)
+            var nth: [Int64]? = nil, nthValid: [UInt8]? = nil
+            if case .nthValue = w.kind { nth = WindowEvaluator.int64s(args[1]); nthValid = args[1].validity }
+            var idx = [Int32](repeating: -1, count: n)
+            for i in 0..<n {
+                let pcs = frames.pieces(i, o)
+                let r = Int(o.perm[i])
+                let pos: Int?
+                switch w.kind {
+                case .firstValue: pos = pcs.first
+                case .lastValue: pos = pcs.last
+                default:
+                    if let nv = nthValid, nv[r] == 0 { continue }
+                    let k = nth![r]
+                    guard k > 0 else { throw AurumError(.invalidArgumentForNthValue, "argument of nth_value must be greater than zero") }
+                    pos = k > Int64(Int32.max) ? nil : pcs.nth(Int(k) - 1)
+                }
+                if let pos { idx[r] = o.perm[pos] }
+            }
+            return try result(WindowEvaluator.gatherOrNull(args[0], idx))
+        case .aggregate(let make):
+            let frames = try frames(o)
+            let state = make()
+            let c: Column
+            if let fast = state as? WindowFrameAggregate {
+                c = try fast.evaluateFrames(args, o, frames)
+            } else if args.count == 1, let v = windowVariance(w.name, args[0], o, frames) {
+                c = v
+            } else {
+                c = try windowAggregateFallback(make, args, o, frames, w.returnType)
+            }
+            return try result(c)
         }
-        if let ranks { return Column(type: .int64, data: .int64(ranks)) }
-        let t = w.returnType
-        var b = ColumnBuilder(type: t, capacity: n)
-        for v in result { b.append(v.isNull ? .null : try v.cast(to: t)) }
-        var c = b.finish()
+    }
+
+    func frames(_ o: WindowOrdering) throws -> WindowFrames {
+        let key = window.orderBy.count == 1 ? orderColumns[0] : nil
+        return try o.frames(window.frame, orderKey: key, ascending: window.orderBy.first?.ascending ?? true,
+                            nullsFirst: window.orderBy.first?.nullsFirst ?? false)
+    }
+
+    /// `c` as a column of the window's result type.
+    func result(_ c: Column) throws -> Column {
+        var c = c
+        let t = window.returnType
+        if c.type.base != t.base { c = try Cast.column(c, to: t.nullable) }
         c.type = t
+        if c.validity != nil { c.type.isNullable = true }
         return c
     }
 
-    /// Frame of sorted position `i` as a closed range of sorted positions.
-    func frame(_ i: Int, _ ps: Int, _ pe: Int, _ peerEnd: [Int]) -> (Int, Int) {
-        switch window.frame {
-        case .partition: return (ps, pe - 1)
-        case .rangeToCurrent: return (ps, peerEnd[i - ps] - 1)
-        case .rows(let p): return (p.map { max(ps, i - $0) } ?? ps, i)
+    // MARK: helpers
+
+    /// Int64 values of an integer column (NULL rows: 0).
+    static func int64s(_ c: Column) -> [Int64] {
+        switch c.data {
+        case .int64(let a): return a
+        case .int8(let a): return a.map { Int64($0) }
+        case .int16(let a): return a.map { Int64($0) }
+        case .int32(let a): return a.map { Int64($0) }
+        case .uint8(let a): return a.map { Int64($0) }
+        case .uint16(let a): return a.map { Int64($0) }
+        case .uint32(let a): return a.map { Int64($0) }
+        case .uint64(let a): return a.map { Int64(truncatingIfNeeded: min($0, UInt64(Int64.max))) }
+        default: return (0..<c.count).map { c.value(at: $0).asInt64 ?? 0 }
         }
     }
 
-    func evaluatePartition(_ ps: Int, _ pe: Int, _ perm: [Int], _ peerStart: [Int], _ peerEnd: [Int], _ args: [Column],
-                           _ result: inout [Value]) throws {
-        let count = pe - ps
-        switch window.kind {
-        case .rowNumber:
-            for i in ps..<pe { result[perm[i]] = .int(Int64(i - ps + 1)) }
-        case .rank:
-            for i in ps..<pe { result[perm[i]] = .int(Int64(peerStart[i - ps] - ps + 1)) }
-        case .denseRank:
-            var r: Int64 = 0
-            for i in ps..<pe {
-                if peerStart[i - ps] == i { r += 1 }
-                result[perm[i]] = .int(r)
-            }
-        case .percentRank:
-            for i in ps..<pe {
-                result[perm[i]] = .float(count <= 1 ? 0 : Double(peerStart[i - ps] - ps) / Double(count - 1))
-            }
-        case .cumeDist:
-            for i in ps..<pe { result[perm[i]] = .float(Double(peerEnd[i - ps] - ps) / Double(count)) }
-        case .ntile:
-            for i in ps..<pe {
-                let v = args[0].value(at: perm[i])
-                guard let buckets = v.asInt64 else { result[perm[i]] = .null; continue }
-                guard buckets > 0 else { throw AurumError(.invalidArgumentForNtile, "argument of ntile must be greater than zero") }
-                // the first (count % buckets) buckets get one extra row
-                let nb = Int(min(buckets, Int64(count)))
-                let size = count / nb, extra = count % nb
-                let k = i - ps
-                let bucket = k < extra * (size + 1) ? k / (size + 1) : extra + (k - extra * (size + 1)) / size
-                result[perm[i]] = .int(Int64(bucket + 1))
-            }
-        case .lag, .lead:
-            let sign = { if case .lag = window.kind { return -1 } else { return 1 } }()
-            for i in ps..<pe {
-                var off: Int64 = 1
-                if args.count >= 2 {
-                    guard let o = args[1].value(at: perm[i]).asInt64 else { result[perm[i]] = .null; continue }
-                    off = o
-                }
-                let (t, overflow) = Int64(i).addingReportingOverflow(Int64(sign) &* off)
-                if !overflow, t >= Int64(ps), t < Int64(pe) {
-                    result[perm[i]] = args[0].value(at: perm[Int(t)])
-                } else {
-                    result[perm[i]] = args.count >= 3 ? args[2].value(at: perm[i]) : .null
-                }
-            }
-        case .firstValue, .lastValue, .nthValue:
-            for i in ps..<pe {
-                let (a, b) = frame(i, ps, pe, peerEnd)
-                switch window.kind {
-                case .firstValue: result[perm[i]] = args[0].value(at: perm[a])
-                case .lastValue: result[perm[i]] = args[0].value(at: perm[b])
-                default:
-                    guard let k = args[1].value(at: perm[i]).asInt64 else { result[perm[i]] = .null; continue }
-                    guard k > 0 else { throw AurumError(.invalidArgumentForNthValue, "argument of nth_value must be greater than zero") }
-                    result[perm[i]] = k - 1 <= Int64(b - a) ? args[0].value(at: perm[a + Int(k) - 1]) : .null
-                }
-            }
-        case .aggregate(let make):
-            try aggregate(make, ps, pe, perm, peerEnd, args, &result)
+    /// Rows of `c` at `idx`; -1 gives NULL.
+    static func gatherOrNull(_ c: Column, _ idx: [Int32]) -> Column {
+        var safe = idx
+        var anyNull = false
+        for k in safe.indices where safe[k] < 0 { safe[k] = 0; anyNull = true }
+        var out = c.gather(safe)
+        if anyNull {
+            var v = out.validity ?? [UInt8](repeating: 1, count: idx.count)
+            for k in idx.indices where idx[k] < 0 { v[k] = 0 }
+            out.validity = v
+            out.type.isNullable = true
         }
+        return out
     }
 
-    func aggregate(_ make: () -> AggregateState, _ ps: Int, _ pe: Int, _ perm: [Int], _ peerEnd: [Int], _ args: [Column],
-                   _ result: inout [Value]) throws {
-        func rows(_ r: Range<Int>) -> [Column] {
-            let idx = r.map { Int32(perm[$0]) }
-            return args.map { $0.gather(idx) }
-        }
-        switch window.frame {
-        case .partition:
-            let st = make()
-            st.resize(1)
-            let zeros = [Int32](repeating: 0, count: pe - ps)
-            try zeros.withUnsafeBufferPointer { try st.update(rows(ps..<pe), $0) }
-            let v = try st.finalize(1).value(at: 0)
-            for i in ps..<pe { result[perm[i]] = v }
-        case .rangeToCurrent, .rows(preceding: nil):
-            // running aggregate: add each peer group (or row), read the state after it
-            let st = make()
-            st.resize(1)
-            var i = ps
-            while i < pe {
-                let end: Int
-                if case .rangeToCurrent = window.frame { end = peerEnd[i - ps] } else { end = i + 1 }
-                let zeros = [Int32](repeating: 0, count: end - i)
-                try zeros.withUnsafeBufferPointer { try st.update(rows(i..<end), $0) }
-                let v = try st.finalize(1).value(at: 0)
-                for j in i..<end { result[perm[j]] = v }
-                i = end
-            }
-        case .rows(preceding: let p?):
-            // one group per row; row j contributes to the rows j ... j + p of its partition
-            let count = pe - ps
-            let st = make()
-            st.resize(count)
-            for k in 0...min(p, count - 1) {
-                let groups = (0..<(count - k)).map { Int32($0 + k) }
-                try groups.withUnsafeBufferPointer { try st.update(rows(ps..<(pe - k)), $0) }
-            }
-            let c = try st.finalize(count)
-            for i in ps..<pe { result[perm[i]] = c.value(at: i - ps) }
-        }
+    /// `a` followed by `b` (same physical type after binding; cast otherwise).
+    static func appending(_ a: Column, _ b: Column) throws -> Column {
+        var a = a, b = b
+        a.dictionary = nil
+        if b.data.physical != a.data.physical { b = try Cast.column(b, to: a.type.nullable) }
+        if b.validity != nil { a.type.isNullable = true }
+        a.append(contentsOf: b)
+        return a
     }
 }
