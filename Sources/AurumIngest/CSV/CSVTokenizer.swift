@@ -130,7 +130,7 @@ struct CSVDialect: Sendable {
             if c0 == 10 { lf &+= 1; p &+= 1; continue }
             if c0 == 13 && (p + 1 == n || b[p + 1] == 10) { p &+= 1; continue }
             let recordStart = p, recordLine = lf
-            let fieldsBefore = table.starts.count
+            let fieldsBefore = table.fields.count
             var k = 0
             var error: (String, SQLState)? = nil
             while true {
