@@ -113,6 +113,27 @@ struct CSVSourceTests {
         }
     }
 
+    @Test func emptyFilesAndHeaderOnlyFilesHaveNoRows() throws {
+        let empty = try TextFixtures.write("empty.csv", [])
+        let headerOnly = try TextFixtures.write("header_only.csv", Array("id,name\r\n".utf8))
+        let blank = try TextFixtures.write("blank_lines.csv", Array("\n\r\n\n".utf8))
+        for (path, header) in [(empty, true), (empty, false), (headerOnly, true), (blank, false)] {
+            var o = CSVOptions.rfc4180
+            o.header = header
+            let source = try CSVSource(paths: [path], options: o, columns: Array(Self.columns.prefix(2)), errors: ErrorBudget())
+            #expect(try source.next() == nil, "\(path)")
+        }
+    }
+
+    @Test func quotedNullMarkerIsText() throws {
+        let path = try TextFixtures.write("quoted_marker.csv", Array("1,\\N\n2,\"\\N\"\n3,\n".utf8))
+        var o = CSVOptions.rfc4180
+        o.nullMarkers = ["\\N"]
+        o.parallelism = 1
+        let block = try TextFixtures.readAll(try CSVSource(paths: [path], options: o, columns: Array(Self.columns.prefix(2)), errors: ErrorBudget()))
+        #expect(TextFixtures.text(block) == [["1", nil], ["2", "\\N"], ["3", nil]])
+    }
+
     @Test func severalFilesInOrder() throws {
         let paths = [try TextFixtures.path("noheader.csv"), try TextFixtures.path("noheader.csv")]
         let source = try CSVSource(paths: paths, options: .rfc4180, columns: Self.columns, errors: ErrorBudget())

@@ -108,10 +108,10 @@ struct CSVFormat: TextFormat {
             let count = table.fieldCounts[0]
             var names: [String] = []
             var scratch: [UInt8] = []
-            for f in 0..<min(count, table.starts.count) {
-                let s = Int(table.starts[f]), e = Int(table.ends[f])
+            for f in 0..<min(count, table.fields.count) {
+                let s = Int(table.fields[f].start), e = Int(table.fields[f].end)
                 scratch.removeAll(keepingCapacity: true)
-                if table.flags[f] & FieldFlags.escaped != 0, let base = p.baseAddress {
+                if table.fields[f].flags & FieldFlags.escaped != 0, let base = p.baseAddress {
                     _ = dialect.escape.unescape(base + s, e - s, into: &scratch)
                 } else {
                     scratch.append(contentsOf: p[s..<e])

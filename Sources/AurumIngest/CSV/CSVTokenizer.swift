@@ -19,8 +19,16 @@ struct CSVDialect: Sendable {
     let emptyQuotedIsNull: Bool
     let nullMarkers: [[UInt8]]
     let escape: EscapeStyle
+    /// 1 for the bytes that can end or change a field: delimiter, line feed, quote, backslash.
+    let special: [UInt8]
 
     init(_ o: CSVOptions) {
+        var special = [UInt8](repeating: 0, count: 256)
+        special[Int(o.delimiter)] = 1
+        special[10] = 1
+        if let q = o.quote { special[Int(q)] = 1 }
+        if o.escape == .backslash { special[92] = 1 }
+        self.special = special
         delimiter = o.delimiter
         quote = o.quote ?? 0
         hasQuote = o.quote != nil
@@ -55,7 +63,13 @@ struct CSVDialect: Sendable {
         let n = p.count
         var i = from
         let delim = delimiter, q = quote, hasQuote = hasQuote, bs = backslash, doubled = doubled, trim = trim
+        return special.withUnsafeBufferPointer { special in
         while i < n {
+            if !escaped && (state == 1 || state == 2) {
+                // Inside a field only the special bytes can change the state: skip the rest.
+                while i < n && special[Int(p[i])] == 0 { i &+= 1 }
+                if i >= n { break }
+            }
             let c = p[i]
             if escaped {
                 escaped = false
@@ -67,9 +81,9 @@ struct CSVDialect: Sendable {
             case 2:
                 if c == q { state = doubled ? 3 : 1 } else if bs && c == 92 { escaped = true; escapeReturn = 2 }
             case 3:
-                if c == q { state = 2 } else if c == 10 { state = 0; last = i &+ 1; if firstOnly { break } } else if c == delim { state = 0 } else { state = 1 }
+                if c == q { state = 2 } else if c == 10 { state = 0; last = i &+ 1 } else if c == delim { state = 0 } else { state = 1 }
             default:
-                if c == 10 { state = 0; last = i &+ 1; if firstOnly { break } }
+                if c == 10 { state = 0; last = i &+ 1 }
                 else if c == delim { state = 0 }
                 else if hasQuote && c == q && state == 0 { state = 2 }
                 else if bs && c == 92 { escaped = true; escapeReturn = 1 }
@@ -83,6 +97,7 @@ struct CSVDialect: Sendable {
         s.escaped = escaped
         s.escapeReturn = escapeReturn
         return last
+        }
     }
 
     // MARK: tokenizer (per chunk, parallel)
@@ -115,7 +130,7 @@ struct CSVDialect: Sendable {
             if c0 == 10 { lf &+= 1; p &+= 1; continue }
             if c0 == 13 && (p + 1 == n || b[p + 1] == 10) { p &+= 1; continue }
             let recordStart = p, recordLine = lf
-            let fieldsBefore = table.starts.count
+            let fieldsBefore = table.fields.count
             var k = 0
             var error: (String, SQLState)? = nil
             while true {

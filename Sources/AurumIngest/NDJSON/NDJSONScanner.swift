@@ -44,15 +44,13 @@ struct NDJSONScanner: Sendable {
             var i = lineStart
             skipSpace(b, &i, lineEnd)
             if i == lineEnd { continue }
-            let fieldsBefore = table.starts.count
+            let fieldsBefore = table.fields.count
             for _ in 0..<width { table.append(0, 0, FieldFlags.missing) }
             do {
                 try object(b, &i, lineEnd) { ks, ke, kEscaped, vs, ve, flag in
                     if let c = match(b, ks, ke, kEscaped, &scratch, &hint) {
                         let k = fieldsBefore + c
-                        table.starts[k] = Int32(truncatingIfNeeded: vs)
-                        table.ends[k] = Int32(truncatingIfNeeded: ve)
-                        table.flags[k] = flag
+                        table.fields[k] = TextField(start: Int32(truncatingIfNeeded: vs), end: Int32(truncatingIfNeeded: ve), flags: flag)
                     }
                 }
                 table.rowCount &+= 1

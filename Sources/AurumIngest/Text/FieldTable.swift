@@ -6,15 +6,14 @@ import AurumCore
 ///
 /// ```
 /// row r, field f  ->  k = r * width + f
-/// starts[k] ..< ends[k]   the field's bytes (inside the quotes for a quoted field)
-/// flags[k]                FieldFlags bits
+/// fields[k].start ..< fields[k].end   the field's bytes (inside the quotes if quoted)
+/// fields[k].flags                     FieldFlags bits
 /// ```
 struct FieldTable: Sendable {
     var width: Int
     var rowCount = 0
-    var starts: [Int32] = []
-    var ends: [Int32] = []
-    var flags: [UInt8] = []
+    /// One entry per field (one array, so a tokenizer pays one append per field).
+    var fields: [TextField] = []
     /// Byte offset in the chunk where each row's record starts (for line numbers and raw text).
     var rowOffsets: [Int32] = []
     /// Byte offset in the chunk just past each row's record (its line break included).
@@ -26,32 +25,31 @@ struct FieldTable: Sendable {
 
     init(width: Int, expectedRows: Int) {
         self.width = width
-        starts.reserveCapacity(expectedRows * width)
-        ends.reserveCapacity(expectedRows * width)
-        flags.reserveCapacity(expectedRows * width)
+        fields.reserveCapacity(expectedRows * width)
         rowOffsets.reserveCapacity(expectedRows)
         rowLines.reserveCapacity(expectedRows)
         rowEnds.reserveCapacity(expectedRows)
     }
 
     @inline(__always) mutating func append(_ start: Int, _ end: Int, _ flag: UInt8) {
-        starts.append(Int32(truncatingIfNeeded: start))
-        ends.append(Int32(truncatingIfNeeded: end))
-        flags.append(flag)
+        fields.append(TextField(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end), flags: flag))
     }
 
     /// Drops the fields appended after `fieldCount` (a record that turned out bad).
     mutating func truncate(toFields fieldCount: Int) {
-        let extra = starts.count - fieldCount
-        if extra > 0 {
-            starts.removeLast(extra)
-            ends.removeLast(extra)
-            flags.removeLast(extra)
-        }
+        let extra = fields.count - fieldCount
+        if extra > 0 { fields.removeLast(extra) }
     }
 }
 
-/// Bits of `FieldTable.flags`.
+/// A field's byte range in its chunk and its `FieldFlags`.
+struct TextField: Sendable {
+    var start: Int32
+    var end: Int32
+    var flags: UInt8
+}
+
+/// Bits of `TextField.flags`.
 enum FieldFlags {
     /// SQL NULL (a CSV null marker, JSON `null`).
     static let null: UInt8 = 1

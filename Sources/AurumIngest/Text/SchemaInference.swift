@@ -119,9 +119,9 @@ extension CSVSource {
             for r in 0..<table.rowCount {
                 for f in 0..<width {
                     let k = r * width + f
-                    let flag = table.flags[k]
+                    let flag = table.fields[k].flags
                     if flag & FieldFlags.null != 0 { votes[f].sawNull = true; continue }
-                    let s = Int(table.starts[k]), e = Int(table.ends[k])
+                    let s = Int(table.fields[k].start), e = Int(table.fields[k].end)
                     if flag & FieldFlags.escaped != 0, let base = p.baseAddress {
                         scratch.removeAll(keepingCapacity: true)
                         _ = dialect.escape.unescape(base + s, e - s, into: &scratch)

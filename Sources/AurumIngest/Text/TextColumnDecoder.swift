@@ -135,16 +135,14 @@ final class TextColumnDecoder {
             return ([T](repeating: zero, count: rows), rows > 0 && type.isNullable ? [UInt8](repeating: 0, count: rows) : nil)
         }
         let values = [T](unsafeUninitializedCapacity: rows) { out, initialized in
-            table.starts.withUnsafeBufferPointer { starts in
-                table.ends.withUnsafeBufferPointer { ends in
-                    table.flags.withUnsafeBufferPointer { flags in
+            table.fields.withUnsafeBufferPointer { fields in
                         var k = field
                         for r in 0..<rows {
-                            let f = flags[k]
+                            let f = fields[k].flags
                             var value = zero
                             if f == 0 || f == FieldFlags.quoted {
-                                let s = Int(starts[k])
-                                let (v, st) = parse(base + s, Int(ends[k]) - s)
+                                let s = Int(fields[k].start)
+                                let (v, st) = parse(base + s, Int(fields[k].end) - s)
                                 if st == .ok { value = v } else { report(st, type, index, r, k, &bad) }
                             } else if f & (FieldFlags.null | FieldFlags.missing) != 0 {
                                 nullAt(r, rows, type, index, k, f, &validity, &bad)
@@ -153,8 +151,8 @@ final class TextColumnDecoder {
                             } else {
                                 // Escaped: unescape into the scratch buffer, then parse that.
                                 scratch.removeAll(keepingCapacity: true)
-                                let s = Int(starts[k])
-                                if escape.unescape(base + s, Int(ends[k]) - s, into: &scratch) {
+                                let s = Int(fields[k].start)
+                                if escape.unescape(base + s, Int(fields[k].end) - s, into: &scratch) {
                                     let (v, st) = scratch.withUnsafeBufferPointer { sp in
                                         parse(sp.baseAddress ?? UnsafePointer(base), sp.count)
                                     }
@@ -166,8 +164,6 @@ final class TextColumnDecoder {
                             (out.baseAddress! + r).initialize(to: value)
                             k &+= width
                         }
-                    }
-                }
             }
             initialized = rows
         }
@@ -185,33 +181,29 @@ final class TextColumnDecoder {
         }
         var total = 0
         var k = field
-        for _ in 0..<rows { total &+= Int(table.ends[k] &- table.starts[k]); k &+= width }
+        for _ in 0..<rows { total &+= Int(table.fields[k].end &- table.fields[k].start); k &+= width }
         out.reserve(count: rows, bytes: total)
-        table.starts.withUnsafeBufferPointer { starts in
-            table.ends.withUnsafeBufferPointer { ends in
-                table.flags.withUnsafeBufferPointer { flags in
-                    var k = field
-                    for r in 0..<rows {
-                        let f = flags[k]
-                        let s = Int(starts[k])
-                        if f & (FieldFlags.null | FieldFlags.missing) != 0 {
-                            nullAt(r, rows, type, index, k, f, &validity, &bad)
-                            out.appendEmpty()
-                        } else if f & FieldFlags.escaped == 0 {
-                            out.bytes.append(contentsOf: UnsafeBufferPointer(start: base + s, count: Int(ends[k]) - s))
-                            out.offsets.append(UInt32(truncatingIfNeeded: out.bytes.count))
-                        } else {
-                            scratch.removeAll(keepingCapacity: true)
-                            if escape.unescape(base + s, Int(ends[k]) - s, into: &scratch) {
-                                out.bytes.append(contentsOf: scratch)
-                            } else {
-                                report(.invalid, type, index, r, k, &bad, badEscape: true)
-                            }
-                            out.offsets.append(UInt32(truncatingIfNeeded: out.bytes.count))
-                        }
-                        k &+= width
+        table.fields.withUnsafeBufferPointer { fields in
+            var k = field
+            for r in 0..<rows {
+                let f = fields[k].flags
+                let s = Int(fields[k].start)
+                if f & (FieldFlags.null | FieldFlags.missing) != 0 {
+                    nullAt(r, rows, type, index, k, f, &validity, &bad)
+                    out.appendEmpty()
+                } else if f & FieldFlags.escaped == 0 {
+                    out.bytes.append(contentsOf: UnsafeBufferPointer(start: base + s, count: Int(fields[k].end) - s))
+                    out.offsets.append(UInt32(truncatingIfNeeded: out.bytes.count))
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    if escape.unescape(base + s, Int(fields[k].end) - s, into: &scratch) {
+                        out.bytes.append(contentsOf: scratch)
+                    } else {
+                        report(.invalid, type, index, r, k, &bad, badEscape: true)
                     }
+                    out.offsets.append(UInt32(truncatingIfNeeded: out.bytes.count))
                 }
+                k &+= width
             }
         }
         return (out, validity)
@@ -234,7 +226,7 @@ final class TextColumnDecoder {
     @inline(never)
     private func report(_ status: ParseStatus, _ type: DataType, _ index: Int, _ r: Int, _ k: Int,
                         _ bad: inout [BadValue], nested: Bool = false, badEscape: Bool = false) {
-        let s = Int(table.starts[k]), e = Int(table.ends[k])
+        let s = Int(table.fields[k].start), e = Int(table.fields[k].end)
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self)
         let plain = type.plain
         let code: SQLState

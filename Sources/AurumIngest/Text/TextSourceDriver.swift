@@ -100,6 +100,9 @@ final class TextSourceDriver<Format: TextFormat> {
     func next() throws -> Block? {
         while true {
             while inFlight.count < maxInFlight, let (file, chunk, preamble) = try nextChunk() {
+                guard chunk.count < Int(Int32.max) else {
+                    throw AurumError(.badCopyFileFormat, "\(paths[file]): a record longer than 2 GB (an unterminated quote?)")
+                }
                 let job = ChunkJob(preambleLines: preamble)
                 let format = self.format
                 let context = self.context!
@@ -174,7 +177,10 @@ final class TextSourceDriver<Format: TextFormat> {
             }
             // Hand out everything up to the last boundary; keep the partial record.
             var chunk = r.buffer
-            r.buffer = Array(chunk[lastBoundary...])
+            var rest: [UInt8] = []
+            rest.reserveCapacity(max(chunkSize, chunk.count - lastBoundary) + TextFileReader.readSize)
+            rest.append(contentsOf: chunk[lastBoundary...])
+            r.buffer = rest
             chunk.removeLast(chunk.count - lastBoundary)
             scanPosition -= lastBoundary
             lastBoundary = 0
