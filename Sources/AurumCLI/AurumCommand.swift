@@ -14,7 +14,7 @@ public struct AurumCommand: ParsableCommand {
             tables; one process at a time may open it.
             """,
         version: "0.1.0-dev",
-        subcommands: [QueryCommand.self, LoadCommand.self, ServeCommand.self, DemoCommand.self, BenchCommand.self, InsertLoopCommand.self, PasswdCommand.self]
+        subcommands: [QueryCommand.self, LoadCommand.self, IngestCommand.self, ServeCommand.self, DemoCommand.self, BenchCommand.self, InsertLoopCommand.self, PasswdCommand.self]
     )
 
     public init() {}

@@ -126,6 +126,16 @@ public struct LoadSummary: Sendable, CustomStringConvertible {
     public var replaced: Bool
     public var created: Bool
 
+    public init(table: String, rows: Int, bytesRead: Int64, seconds: Double, rejected: Int, replaced: Bool, created: Bool) {
+        self.table = table
+        self.rows = rows
+        self.bytesRead = bytesRead
+        self.seconds = seconds
+        self.rejected = rejected
+        self.replaced = replaced
+        self.created = created
+    }
+
     public var rowsPerSecond: Double { seconds > 0 ? Double(rows) / seconds : 0 }
     public var description: String {
         String(format: "%@ %d rows into %@ (%.1f MB read) in %.2f s, %.0f rows/s, %d rejected",

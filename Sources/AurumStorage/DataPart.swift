@@ -52,6 +52,8 @@ final class PartCore: Sendable {
     let bytesOnDisk: Int
     let io: FileIO
     let obsolete = Atomic<Bool>(false)
+    /// Set with `obsolete` by DROP TABLE: the last part to go removes the table directory.
+    let tableDropped = Atomic<Bool>(false)
     /// Per part column: stored dictionary-encoded (`<stem>.dict` is listed in checksums.txt).
     let dictionaryEncoded: [Bool]
 
@@ -82,9 +84,8 @@ final class PartCore: Sendable {
     deinit {
         if obsolete.load(ordering: .acquiring) {
             io.removeTree(path)
-            // the last part of a dropped table takes the (then empty) table directory with it;
-            // a live table's directory keeps its parts list, so this fails harmlessly there
-            rmdir(tableDirectory)
+            // the last part of a dropped table takes the (then empty) table directory with it
+            if tableDropped.load(ordering: .acquiring) { rmdir(tableDirectory) }
         }
     }
 

@@ -447,7 +447,10 @@ public final class MergeTreeTable: Sendable {
     public func drop() throws {
         close()
         var parts = state.withLock { st -> [DataPart] in let p = st.parts; st.parts = []; return p }
-        for p in parts { p.core.obsolete.store(true, ordering: .releasing) }
+        for p in parts {
+            p.core.tableDropped.store(true, ordering: .releasing)
+            p.core.obsolete.store(true, ordering: .releasing)
+        }
         // Queries that started before the drop may still be reading parts: a part directory
         // goes when its last reader lets go (PartCore.deinit, which then removes the emptied
         // table directory); everything else goes now.

@@ -97,6 +97,8 @@ struct LoaderTests {
                 }
             }
         }
+        // the reader has seen the table before the first replace starts
+        while seen.withLock({ $0.isEmpty }) && failures.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
         for round in 1...4 {
             let s = try db.load(round % 2 == 1 ? [one, copy] : [one], table: "b", replace: true)
             #expect(s.replaced && s.rows == (round % 2 == 1 ? 2 * rows : rows))
