@@ -17,7 +17,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 missing=()
-for package in libzstd-dev liblz4-dev pkg-config postgresql-client; do
+for package in libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libpq-dev pkg-config postgresql-client; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

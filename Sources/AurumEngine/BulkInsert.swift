@@ -42,18 +42,7 @@ public final class BulkInsert {
         self.session = session
         self.entry = entry
         let def = entry.definition
-        var targets: [Int] = []
-        if let names {
-            for c in names {
-                guard let i = def.columnIndex(c) else {
-                    throw AurumError(.undefinedColumn, "column \"\(c)\" of relation \"\(entry.name)\" does not exist")
-                }
-                if targets.contains(i) { throw AurumError(.duplicateColumn, "column \"\(c)\" specified more than once") }
-                targets.append(i)
-            }
-        } else {
-            targets = Array(def.columns.indices)
-        }
+        let targets = try entry.targetColumns(names)
         self.targets = targets
         columns = targets.map { SourceColumn(name: def.columns[$0].name, type: def.columns[$0].type) }
         slots = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))

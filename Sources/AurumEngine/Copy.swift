@@ -136,18 +136,7 @@ public final class CopyIn {
         let entry = try session.table(name)
         self.entry = entry
         let def = entry.definition
-        var targets: [Int] = []
-        if let cols {
-            for c in cols {
-                guard let i = def.columnIndex(c) else {
-                    throw AurumError(.undefinedColumn, "column \"\(c)\" of relation \"\(entry.name)\" does not exist")
-                }
-                if targets.contains(i) { throw AurumError(.duplicateColumn, "column \"\(c)\" specified more than once") }
-                targets.append(i)
-            }
-        } else {
-            targets = Array(def.columns.indices)
-        }
+        let targets = try entry.targetColumns(cols)
         self.targets = targets
         names = targets.map { def.columns[$0].name }
         types = targets.map { def.columns[$0].type }
@@ -361,6 +350,23 @@ public final class CopyIn {
             [Block(columns: cols, count: count)], for: entry, columns: targets)
         try ctx?.checkCancelled()
         if !batches.isEmpty { prepared.append(try entry.storage.prepareInsert(batches)) }
+    }
+}
+
+extension TableEntry {
+    /// The indices of the named columns of a load (COPY, bulk insert), in the order named;
+    /// every column when nil. 42703 for an unknown name, 42701 for a repeated one.
+    func targetColumns(_ names: [String]?) throws -> [Int] {
+        guard let names else { return Array(definition.columns.indices) }
+        var targets: [Int] = []
+        for c in names {
+            guard let i = definition.columnIndex(c) else {
+                throw AurumError(.undefinedColumn, "column \"\(c)\" of relation \"\(name)\" does not exist")
+            }
+            if targets.contains(i) { throw AurumError(.duplicateColumn, "column \"\(c)\" specified more than once") }
+            targets.append(i)
+        }
+        return targets
     }
 }
 

@@ -32,6 +32,21 @@ enum Optimizer {
         }
     }
 
+    /// Pruning below an operator whose output is its input's columns then one column per
+    /// function (window functions, set-returning functions): the input keeps what is required
+    /// of it and what the functions read. Returns the pruned input, the input's mapping and the
+    /// operator's output mapping.
+    static func pruneAppending(_ input: Plan, _ required: Set<Int>, reading: [Set<Int>]) -> (Plan, [Int: Int], [Int: Int]) {
+        let n = input.types.count
+        var need = Set(required.filter { $0 < n })
+        for r in reading { need.formUnion(r) }
+        let (pruned, m) = prune(input, need)
+        let nn = pruned.types.count
+        var out = m
+        for k in reading.indices { out[n + k] = nn + k }
+        return (pruned, m, out)
+    }
+
     static func identity(_ n: Int) -> [Int: Int] { Dictionary(uniqueKeysWithValues: (0..<n).map { ($0, $0) }) }
 
     /// Returns the pruned plan and the mapping old output index -> new output index
@@ -99,22 +114,10 @@ enum Optimizer {
         case .union(let ps):
             return (.union(ps.map { prune($0, Set(0..<$0.types.count)).0 }), identity(p.types.count))
         case .window(let i, let ws):
-            let n = i.types.count
-            var need = Set(required.filter { $0 < n })
-            for w in ws { need.formUnion(w.columns) }
-            let (ni, m) = prune(i, need)
-            let nn = ni.types.count
-            var out = m
-            for k in ws.indices { out[n + k] = nn + k }
+            let (ni, m, out) = pruneAppending(i, required, reading: ws.map(\.columns))
             return (.window(ni, ws.map { $0.remap(m) }), out)
         case .projectSet(let i, let fs):
-            let n = i.types.count
-            var need = Set(required.filter { $0 < n })
-            for f in fs { need.formUnion(f.columns) }
-            let (ni, m) = prune(i, need)
-            let nn = ni.types.count
-            var out = m
-            for k in fs.indices { out[n + k] = nn + k }
+            let (ni, m, out) = pruneAppending(i, required, reading: fs.map(\.columns))
             return (.projectSet(ni, fs.map { $0.remap(m) }), out)
         case .join(let l, let r, let k, let lk, let rk, let res):
             let nl = l.types.count

@@ -79,20 +79,16 @@ extension Session {
     /// address to pg_stat_activity; the wire server calls it once the connection is set up.
     public func publishActivity(clientAddress: String? = nil, clientPort: Int? = nil) {
         lock.withLock {
-            let pid = backendPID, user = user, db = currentDatabase, app = settings["application_name"] ?? ""
+            publishIdentity()
             activity.update { s in
-                s.pid = pid
-                s.user = user
-                s.database = db
-                s.applicationName = app
                 if let clientAddress { s.clientAddress = clientAddress }
                 if let clientPort { s.clientPort = clientPort }
             }
         }
     }
 
-    /// Marks a statement active (caller holds the session lock); pass the token to `activityEnded`.
-    func activityBegan(_ text: String) -> UInt64 {
+    /// Copies PID, user, database and application_name into the activity (lock held).
+    private func publishIdentity() {
         let pid = backendPID, user = user, db = currentDatabase, app = settings["application_name"] ?? ""
         activity.update { s in
             s.pid = pid
@@ -100,6 +96,11 @@ extension Session {
             s.database = db
             s.applicationName = app
         }
+    }
+
+    /// Marks a statement active (caller holds the session lock); pass the token to `activityEnded`.
+    func activityBegan(_ text: String) -> UInt64 {
+        publishIdentity()
         return activity.begin(query: text, inTransaction: isInTransactionBlock)
     }
 
