@@ -142,7 +142,11 @@ struct LoadCommand: ContextualCommand {
             request.mode = replace ? .replace : .append
             request.maxErrors = maxErrors
             request.rejectsPath = rejects
-            let db = try Database.open(at: options.data)
+            let db: Database
+            do { db = try Database.open(at: options.data) } catch var e as AurumError where e.message.contains("is in use") {
+                e.hint = "a running server holds it: load through the server instead, e.g. psql -c \"INSERT INTO t SELECT * FROM file('...')\" (docs/load.md)"
+                throw e
+            }
             defer { db.close() }
             let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
             let summary = try db.load(request) { p in bar?.update(p) }

@@ -1,6 +1,7 @@
 // `aurum load` and `aurum ingest --config` through the CLI, in-process: summaries, exit codes,
 // pipelines with transforms, dedup, replace, a failing pipeline among good ones, config errors.
 
+import Aurum
 import AurumCLI
 import Foundation
 import Testing
@@ -34,6 +35,12 @@ struct LoadCLITests {
         #expect(r.exitCode == 64)
         r = CLI.run(arguments: ["load", "--data", dir + "/data", "--table", "t", dir + "/in/nothing*.csv"])
         #expect(r.exitCode == 1 && r.stderr.contains("58030"), "\(r.stderr)")
+        // a directory a server (here: an open Database) holds is refused, with the way around
+        let held = try Database.open(at: dir + "/data")
+        r = CLI.run(arguments: ["load", "--data", dir + "/data", "--table", "t", dir + "/in/b.csv"])
+        held.close()
+        #expect(r.exitCode == 1)
+        #expect(r.stderr.contains("in use") && r.stderr.contains("load through the server"), "\(r.stderr)")
     }
 
     @Test func ingestPipelines() throws {
