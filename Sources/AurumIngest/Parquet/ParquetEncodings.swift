@@ -39,7 +39,31 @@ func pageError(_ message: String) -> AurumError {
 }
 
 /// Bounds-checked sequential reads over a page's bytes.
-struct ByteCursor {
+/// A reader of bytes that can fail: page data (ByteCursor) and Thrift metadata share the
+/// ULEB128 varint decoding below.
+protocol VarintReader {
+    mutating func readByte() throws -> UInt8
+    /// The error for malformed input of this reader's kind.
+    func malformed(_ what: String) -> AurumError
+}
+
+extension VarintReader {
+    /// An unsigned LEB128 varint of at most 64 bits (a longer one is malformed input).
+    mutating func readVarint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try readByte()
+            if shift == 63 && b > 1 { throw malformed("varint too long") }
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+            if shift > 63 { throw malformed("varint too long") }
+        }
+    }
+}
+
+struct ByteCursor: VarintReader {
     let buffer: UnsafeRawBufferPointer
     var position = 0
 
@@ -54,17 +78,7 @@ struct ByteCursor {
         return b
     }
 
-    mutating func readVarint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try readByte()
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            if shift > 63 { throw pageError("varint too long") }
-        }
-    }
+    func malformed(_ what: String) -> AurumError { pageError(what) }
 
     mutating func readZigzag() throws -> Int64 {
         let v = try readVarint()

@@ -14,7 +14,7 @@ import AurumCore
 /// Every read checks the remaining length and throws 22P04 ("corrupt Parquet metadata")
 /// instead of reading past the buffer; nesting is limited so a hostile footer cannot exhaust
 /// the stack. The buffer must outlive the reader (it is not retained).
-struct ThriftCompactReader {
+struct ThriftCompactReader: VarintReader {
     enum FieldType: UInt8 {
         case stop = 0, boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6
         case double = 7, binary = 8, list = 9, set = 10, map = 11, structure = 12
@@ -44,18 +44,7 @@ struct ThriftCompactReader {
         return b
     }
 
-    mutating func readVarint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try readByte()
-            if shift == 63 && b > 1 { throw Self.corrupt("varint too long") }
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            if shift > 63 { throw Self.corrupt("varint too long") }
-        }
-    }
+    func malformed(_ what: String) -> AurumError { Self.corrupt(what) }
 
     mutating func readI64() throws -> Int64 {
         let v = try readVarint()
