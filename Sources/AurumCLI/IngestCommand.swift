@@ -190,66 +190,22 @@ public enum PipelineConfig {
 }
 
 extension Pipeline {
-    /// Runs the pipeline on `db`. Without `select`/`dedup_key` the input loads straight into
-    /// the target (atomically, like `aurum load`). With them, the input first loads into a
-    /// scratch table, then `INSERT ... SELECT <select> FROM scratch [LIMIT 1 BY <dedup_key>]`
-    /// (replace: into a new table that is exchanged with the target), and the scratch table is
-    /// dropped whatever happens.
+    /// Runs the pipeline on `db`: one `Loader` load (atomic), with the pipeline's `select` and
+    /// `dedup_key` applied by the loader (see `Loader.runTransformed`).
     public func run(on db: Database, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
-        func request(_ table: String) throws -> LoadRequest {
-            var r: LoadRequest
-            if let postgres { r = LoadRequest(postgres: postgres, table: table) } else {
-                r = LoadRequest(input: try InputSpec.resolve(paths, format: format, csv: csv, deltaVersion: deltaVersion), table: table)
-            }
-            r.maxErrors = maxErrors
-            r.rejectsPath = rejects
-            return r
+        var r: LoadRequest
+        if let postgres { r = LoadRequest(postgres: postgres, table: target) } else {
+            r = LoadRequest(input: try InputSpec.resolve(paths, format: format, csv: csv, deltaVersion: deltaVersion), table: target)
         }
-        if select.isEmpty && dedupKey.isEmpty {
-            var r = try request(target)
-            r.create = create
-            r.orderBy = orderBy
-            r.partitionBy = partitionBy
-            r.mode = mode
-            return try db.load(r, progress: progress)
-        }
-        let started = Date()
-        let conn = db.connect()
-        let parts = target.split(separator: ".", maxSplits: 1).map(String.init)
-        let (database, table) = parts.count == 2 ? (parts[0], parts[1]) : ("default", parts[0])
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        let scratch = "\(q(database)).\(q("\(table)__aurum_ingest_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"))"
-        let staging = "\(q(database)).\(q("\(table)__aurum_stage_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"))"
-        defer {
-            _ = try? conn.execute("DROP TABLE IF EXISTS \(scratch)")
-            _ = try? conn.execute("DROP TABLE IF EXISTS \(staging)")
-        }
-        var raw = try request(scratch.replacingOccurrences(of: "\"", with: ""))
-        raw.create = true
-        let loaded = try db.load(raw, progress: progress)
-        let items = select.isEmpty ? "*" : select.joined(separator: ", ")
-        let body = "SELECT \(items) FROM \(scratch)" + (dedupKey.isEmpty ? "" : " LIMIT 1 BY " + dedupKey.joined(separator: ", "))
-        let found = try conn.execute("SELECT count(*) FROM system.tables WHERE database = '\(database.replacingOccurrences(of: "'", with: "''"))' AND name = '\(table.replacingOccurrences(of: "'", with: "''"))'")
-        let exists = (found.rows.first?.first?.asInt64 ?? 0) > 0
-        let qualified = "\(q(database)).\(q(table))"
-        var rows = 0
-        if !exists {
-            guard create else { throw AurumError(.undefinedTable, "table \(database).\(table) does not exist", hint: "set create: true") }
-            let key = orderBy ?? "tuple()"
-            _ = try conn.execute("CREATE TABLE \(staging) ENGINE = MergeTree" + (partitionBy.map { " PARTITION BY \($0)" } ?? "") + " ORDER BY \(key) AS \(body)")
-            rows = Int(try conn.execute("SELECT count(*) FROM \(staging)").rows.first?.first?.asInt64 ?? 0)
-            _ = try conn.execute("RENAME TABLE \(staging) TO \(qualified)")
-        } else if mode == .replace {
-            let ddl = try conn.execute("SHOW CREATE TABLE \(qualified)").rows.first?.first?.asString ?? ""
-            guard let open = ddl.firstIndex(of: "(") else { throw AurumError(.internalError, "SHOW CREATE TABLE \(target) returned nothing usable") }
-            _ = try conn.execute("CREATE TABLE \(staging) " + ddl[open...])
-            rows = try conn.execute("INSERT INTO \(staging) \(body)").rowsAffected
-            _ = try conn.execute("EXCHANGE TABLES \(staging) AND \(qualified)")
-        } else {
-            rows = try conn.execute("INSERT INTO \(qualified) \(body)").rowsAffected
-        }
-        return LoadSummary(table: "\(database).\(table)", rows: rows, bytesRead: loaded.bytesRead, seconds: Date().timeIntervalSince(started),
-                           rejected: loaded.rejected, replaced: exists && mode == .replace, created: !exists)
+        r.create = create
+        r.orderBy = orderBy
+        r.partitionBy = partitionBy
+        r.mode = mode
+        r.maxErrors = maxErrors
+        r.rejectsPath = rejects
+        r.select = select
+        r.dedupKey = dedupKey
+        return try db.load(r, progress: progress)
     }
 }
 

@@ -21,7 +21,6 @@ public final class BulkInsert {
 
     private var pending: [Block] = []
     private var pendingRows = 0
-    private var prepared: [MergeTreeTable.PreparedInsert] = []
     private var rows = 0
     private var finished = false
     /// Part writing in flight on the worker queue.
@@ -87,9 +86,7 @@ public final class BulkInsert {
             group.wait()
             try throwAsyncError()
             finished = true
-            let all = prepared + written.take()
-            prepared = []
-            try entry.storage.publish(all)
+            try entry.storage.publish(written.take())
             return rows
         } catch {
             abort()
@@ -101,9 +98,7 @@ public final class BulkInsert {
     public func abort() {
         finished = true
         group.wait()
-        let all = prepared + written.take()
-        entry.storage.discard(all)
-        prepared = []
+        entry.storage.discard(written.take())
         pending = []
     }
 
@@ -139,10 +134,17 @@ extension Session {
     /// Starts an atomic bulk load into `table` (`[db.]name`); `columns` nil means every column
     /// in table order.
     public func beginBulkInsert(table: String, columns: [String]? = nil) throws -> BulkInsert {
+        try BulkInsert(session: self, entry: try tableEntry(table), columns: columns)
+    }
+
+    /// The columns of `table` (`[db.]name`), in table order.
+    public func tableColumns(_ table: String) throws -> [SourceColumn] {
+        try tableEntry(table).definition.columns.map { SourceColumn(name: $0.name, type: $0.type) }
+    }
+
+    private func tableEntry(_ table: String) throws -> TableEntry {
         lock.lock()
         defer { lock.unlock() }
-        let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
-        let entry = try self.table(QualifiedName(parts))
-        return try BulkInsert(session: self, entry: entry, columns: columns)
+        return try self.table(QualifiedName(table.split(separator: ".", maxSplits: 1).map(String.init)))
     }
 }

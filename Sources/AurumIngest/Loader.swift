@@ -97,6 +97,11 @@ public struct LoadRequest: Sendable {
     public var maxErrors = 0
     /// Rejected rows go here (NDJSON: location, column, value, reason, raw) when given.
     public var rejectsPath: String?
+    /// SQL select-list items over the input's columns (renames, casts, derived columns);
+    /// empty: the input's columns as they are.
+    public var select: [String] = []
+    /// Keep the first row of each key among this load's rows (`LIMIT 1 BY`).
+    public var dedupKey: [String] = []
 
     public init(input: InputSpec, table: String) {
         self.input = input
@@ -153,13 +158,16 @@ public enum Loader {
         let (db, name) = split(request.table, session: session)
         let qualified = quote(db) + "." + quote(name)
         let exists = try tableExists(db, name, session: session)
-        let export = try request.postgres.map { try PostgresExport(url: $0.url) }
         var created = false
         if !exists {
             guard request.create else {
                 throw AurumError(.undefinedTable, "table \(db).\(name) does not exist", hint: "create it first, or pass --create to create it from the input's columns")
             }
         }
+        if !request.select.isEmpty || !request.dedupKey.isEmpty {
+            return try runTransformed(request, db: db, name: name, exists: exists, session: session, started: started, progress: progress)
+        }
+        let export = try request.postgres.map { try PostgresExport(url: $0.url) }
         // Load into the table itself (append), or into a new table that then takes its place
         // (replace, and a first load with --create: a failed load leaves nothing behind).
         let direct = exists && request.mode == .append
@@ -180,7 +188,7 @@ public enum Loader {
             let budget = ErrorBudget(maxErrors: request.maxErrors)
             let (rows, bytes): (Int, Int64)
             if let export, let pg = request.postgres {
-                (rows, bytes) = try copy(pg.query, from: export, into: stagingQualified, session: session, started: started, progress: progress)
+                (rows, bytes) = try copy(pg.query, from: export, into: (db, staging), session: session, started: started, progress: progress)
             } else {
                 (rows, bytes) = try copy(request.input, into: "\(db).\(staging)", session: session, errors: budget, started: started, progress: progress)
             }
@@ -204,9 +212,7 @@ public enum Loader {
     /// Streams the input into `table` through one atomic BulkInsert.
     static func copy(_ input: InputSpec, into table: String, session: Session, errors: ErrorBudget, started: Date,
                      progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
-        let probe = try session.beginBulkInsert(table: table)
-        let tableColumns = probe.columns
-        probe.abort()
+        let tableColumns = try session.tableColumns(table)
         let source: BlockSource
         let targetNames: [String]
         if input.parsesIntoTargetTypes {
@@ -215,16 +221,14 @@ public enum Loader {
             targetNames = source.columns.map(\.name)
         } else {
             let available = try input.describe()
-            var names: [String] = []
-            for c in available {
-                guard let t = tableColumns.first(where: { $0.name == c.name }) ?? tableColumns.first(where: { $0.name.lowercased() == c.name.lowercased() }) else {
+            targetNames = try available.map { c in
+                guard let t = matchColumn(c.name, in: tableColumns.map(\.name)) else {
                     throw AurumError(.undefinedColumn, "the input has a column \"\(c.name)\" that table \(table) does not have",
                                      hint: "table columns: \(tableColumns.map(\.name).joined(separator: ", "))")
                 }
-                names.append(t.name)
+                return t
             }
             source = try input.open(columns: available, errors: errors)
-            targetNames = names
         }
         let insert = try session.beginBulkInsert(table: table, columns: targetNames)
         var lastReport = Date.distantPast
@@ -247,26 +251,71 @@ public enum Loader {
     }
 
     /// Streams a source query into `table` through one atomic COPY FROM STDIN.
-    static func copy(_ query: String, from export: PostgresExport, into table: String, session: Session, started: Date,
+    static func copy(_ query: String, from export: PostgresExport, into table: (db: String, name: String), session: Session, started: Date,
                      progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
-        // the query's columns go to the table's columns of the same names (case-insensitive)
-        let probe = try session.beginBulkInsert(table: table.replacingOccurrences(of: "\"", with: ""))
-        let tableColumns = probe.columns.map(\.name)
-        probe.abort()
+        // the query's columns go to the table's columns of the same names
+        let tableColumns = try session.tableColumns("\(table.db).\(table.name)").map(\.name)
         let names = try export.describe(query: query).map { c -> String in
-            guard let t = tableColumns.first(where: { $0 == c.name }) ?? tableColumns.first(where: { $0.lowercased() == c.name.lowercased() }) else {
-                throw AurumError(.undefinedColumn, "the source query returns a column \"\(c.name)\" that table \(table) does not have",
+            guard let t = matchColumn(c.name, in: tableColumns) else {
+                throw AurumError(.undefinedColumn, "the source query returns a column \"\(c.name)\" that table \(table.db).\(table.name) does not have",
                                  hint: "table columns: \(tableColumns.joined(separator: ", ")); rename it with AS in the query")
             }
             return quote(t)
         }
-        let copyIn = try session.beginCopyIn("COPY \(table) (\(names.joined(separator: ", "))) FROM STDIN")
+        let copyIn = try session.beginCopyIn("COPY \(quote(table.db)).\(quote(table.name)) (\(names.joined(separator: ", "))) FROM STDIN")
         var bytes: Int64 = 0
         let rows = try export.copy(query: query, into: copyIn) { received in
             bytes = received
             progress?(LoadProgress(rows: 0, bytesRead: received, bytesTotal: nil, seconds: Date().timeIntervalSince(started)))
         }
         return (rows, bytes)
+    }
+
+    /// The table column an input column loads into: the same name exactly, else ignoring case.
+    static func matchColumn(_ name: String, in columns: [String]) -> String? {
+        columns.first { $0 == name } ?? columns.first { $0.lowercased() == name.lowercased() }
+    }
+
+    /// A load with `select`/`dedup_key`: the input first loads (atomically, as any load) into a
+    /// scratch table created from its columns; then `INSERT ... SELECT <select> FROM scratch
+    /// [LIMIT 1 BY <dedupKey>]` fills the target — for a replace, a new table exchanged with
+    /// it; a missing target (with `create`) is made by `CREATE TABLE ... AS SELECT`, sorted by
+    /// `orderBy` or not at all. The scratch table is dropped whatever happens.
+    static func runTransformed(_ request: LoadRequest, db: String, name: String, exists: Bool, session: Session, started: Date,
+                               progress: ((LoadProgress) -> Void)?) throws -> LoadSummary {
+        let qualified = quote(db) + "." + quote(name)
+        let scratch = "\(name)__aurum_ingest_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let staging = quote(db) + "." + quote("\(name)__aurum_stage_\(getpid())_\(UInt32.random(in: 0...UInt32.max))")
+        defer {
+            _ = try? session.execute("DROP TABLE IF EXISTS \(quote(db)).\(quote(scratch))")
+            _ = try? session.execute("DROP TABLE IF EXISTS \(staging)")
+        }
+        var raw = request
+        raw.table = "\(db).\(scratch)"
+        raw.create = true
+        raw.mode = .append
+        raw.orderBy = nil
+        raw.partitionBy = nil
+        raw.select = []
+        raw.dedupKey = []
+        let loaded = try run(raw, session: session, progress: progress)
+        let items = request.select.isEmpty ? "*" : request.select.joined(separator: ", ")
+        let body = "SELECT \(items) FROM \(quote(db)).\(quote(scratch))" + (request.dedupKey.isEmpty ? "" : " LIMIT 1 BY " + request.dedupKey.joined(separator: ", "))
+        var rows = 0
+        if !exists {
+            _ = try session.execute("CREATE TABLE \(staging) ENGINE = MergeTree" + (request.partitionBy.map { " PARTITION BY \($0)" } ?? "")
+                                    + " ORDER BY \(request.orderBy ?? "tuple()") AS \(body)")
+            rows = Int(try session.execute("SELECT count(*) FROM \(staging)").last?.blocks.first?.columns.first?.value(at: 0).asInt64 ?? 0)
+            _ = try session.execute("RENAME TABLE \(staging) TO \(qualified)")
+        } else if request.mode == .replace {
+            _ = try session.execute(try createStatement(of: db, name, as: staging, session: session))
+            rows = try session.execute("INSERT INTO \(staging) \(body)").last?.rowsAffected ?? 0
+            _ = try session.execute("EXCHANGE TABLES \(staging) AND \(qualified)")
+        } else {
+            rows = try session.execute("INSERT INTO \(qualified) \(body)").last?.rowsAffected ?? 0
+        }
+        return LoadSummary(table: "\(db).\(name)", rows: rows, bytesRead: loaded.bytesRead, seconds: Date().timeIntervalSince(started),
+                           rejected: loaded.rejected, replaced: exists && request.mode == .replace, created: !exists)
     }
 
     static func split(_ table: String, session: Session) -> (String, String) {
