@@ -7,34 +7,6 @@ import Testing
 // Authentication (trust, cleartext, MD5, SCRAM-SHA-256), TLS, the serve configuration file
 // and `aurum passwd`, driven by the real psql (libpq 15) where a client is involved.
 
-/// Runs a program and captures its output (files, not pipes: no deadlock on large output).
-func runProgram(_ path: String, _ args: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> TestServer.Output {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    for k in ["PGPASSWORD", "PGOPTIONS", "PGAPPNAME", "PGSSLMODE", "PGUSER", "PGHOST", "PGPORT"] { env[k] = nil }
-    env["PGCONNECT_TIMEOUT"] = "10"
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let base = NSTemporaryDirectory() + "aurum-run-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-    for suffix in [".out", ".err", ".in"] { _ = FileManager.default.createFile(atPath: base + suffix, contents: nil) }
-    defer { for suffix in [".out", ".err", ".in"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
-    if let stdin { try stdin.write(toFile: base + ".in", atomically: false, encoding: .utf8) }
-    let out = FileHandle(forWritingAtPath: base + ".out")!
-    let err = FileHandle(forWritingAtPath: base + ".err")!
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = stdin == nil ? FileHandle.nullDevice : FileHandle(forReadingAtPath: base + ".in")!
-    try p.run()
-    p.waitUntilExit()
-    try out.close()
-    try err.close()
-    return TestServer.Output(stdout: try String(contentsOfFile: base + ".out", encoding: .utf8),
-                             stderr: try String(contentsOfFile: base + ".err", encoding: .utf8),
-                             status: p.terminationStatus)
-}
-
 extension TestServer {
     /// psql as `user` with `password` (nil: none) and extra connection options.
     func psqlAs(_ user: String, password: String?, sslmode: String = "disable", _ commands: [String]) throws -> Output {

@@ -24,20 +24,8 @@ struct ClientScriptTests {
 
     /// Runs `/usr/bin/env arguments...` with stdin closed; returns exit status and stdout+stderr.
     static func runProcess(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let log = NSTemporaryDirectory() + "aurum-client-\(UInt64.random(in: 0...UInt64.max)).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let handle = FileHandle(forWritingAtPath: log)!
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        let r = try runProgram("/usr/bin/env", arguments)
+        return (r.status, r.stdout + r.stderr)
     }
 
     @Test func pgjdbc() async throws {

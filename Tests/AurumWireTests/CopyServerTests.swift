@@ -7,37 +7,6 @@ import Testing
 // cancel, end to end: psql 15 (\copy both ways, inline COPY data in a script), a raw socket
 // client for the protocol details, and psycopg 3 (Tests/AurumWireTests/clients/copy_psycopg.py).
 
-/// Runs a program to completion and collects its output.
-private func runProgram(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> TestServer.Output {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    env["PGCONNECT_TIMEOUT"] = "10"
-    for k in ["PGPASSWORD", "PGOPTIONS", "PGAPPNAME"] { env[k] = nil }
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let base = NSTemporaryDirectory() + "aurum-copy-run-\(UInt64.random(in: 0...UInt64.max))"
-    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: base + ".out")
-        try? FileManager.default.removeItem(atPath: base + ".err")
-    }
-    let out = FileHandle(forWritingAtPath: base + ".out")!
-    let err = FileHandle(forWritingAtPath: base + ".err")!
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    try out.close()
-    try err.close()
-    return TestServer.Output(stdout: try String(contentsOfFile: base + ".out", encoding: .utf8),
-                             stderr: try String(contentsOfFile: base + ".err", encoding: .utf8),
-                             status: p.terminationStatus)
-}
-
 extension TestServer {
     /// psql with a script file (`-f`), unaligned and tuples-only.
     func psqlFile(_ script: String) throws -> Output {

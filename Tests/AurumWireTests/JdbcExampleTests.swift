@@ -13,17 +13,8 @@ import AurumEngine
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let source = root.appendingPathComponent("clients/jdbc/AurumJdbcExample.java").path
         try await TestServer.with { s in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/java")
-            p.arguments = ["-cp", jar, source, "jdbc:postgresql://127.0.0.1:\(s.server.port)/default?user=aurum"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            #expect(p.terminationStatus == 0, "AurumJdbcExample.java failed:\n\(text)")
+            let (status, text) = try ClientScriptTests.runProcess(["java", "-cp", jar, source, "jdbc:postgresql://127.0.0.1:\(s.server.port)/default?user=aurum"])
+            #expect(status == 0, "AurumJdbcExample.java failed:\n\(text)")
             let lines = text.split(separator: "\n").map(String.init)
             #expect(lines == [
                 "2024-01-01 east 100.00 100.00",

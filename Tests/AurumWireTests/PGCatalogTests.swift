@@ -65,17 +65,8 @@ struct PGCatalogClientTests {
         guard requireTool("/usr/bin/env", "coreutils") else { return }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("clients/sqlalchemy_inspect.py").path
         try await TestServer.with { s in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", script, "--port", String(s.server.port)]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            #expect(p.terminationStatus == 0, "sqlalchemy_inspect.py failed (pip install sqlalchemy psycopg2-binary):\n\(text)")
+            let (status, text) = try ClientScriptTests.runProcess(["python3", script, "--port", String(s.server.port)])
+            #expect(status == 0, "sqlalchemy_inspect.py failed (pip install sqlalchemy psycopg2-binary):\n\(text)")
             #expect(text.contains("ok"), "\(text)")
         }
     }
@@ -91,17 +82,8 @@ struct PGCatalogClientTests {
         guard FileManager.default.fileExists(atPath: jar) else { return }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("clients/JdbcMetadata.java").path
         try await TestServer.with { s in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/java")
-            p.arguments = ["-cp", jar, source, "--port", String(s.server.port), "--mode", mode]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            #expect(p.terminationStatus == 0 && text.contains("ok"), "JdbcMetadata.java (\(mode) mode) failed:\n\(text)")
+            let (status, text) = try ClientScriptTests.runProcess(["java", "-cp", jar, source, "--port", String(s.server.port), "--mode", mode])
+            #expect(status == 0 && text.contains("ok"), "JdbcMetadata.java (\(mode) mode) failed:\n\(text)")
         }
     }
 

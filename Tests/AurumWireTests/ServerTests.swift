@@ -96,35 +96,7 @@ final class TestServer: Sendable {
         if quiet { args.append("-q") }
         if tuplesOnly { args.append("-t") }
         for c in commands { args += ["-c", c] }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["PGCONNECT_TIMEOUT"] = "10"
-        env["PGPASSWORD"] = nil
-        env["PGOPTIONS"] = nil
-        env["PGAPPNAME"] = nil
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let outPath = directory + "-psql-\(UInt64.random(in: 0...UInt64.max))"
-        _ = FileManager.default.createFile(atPath: outPath + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: outPath + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath + ".out")
-            try? FileManager.default.removeItem(atPath: outPath + ".err")
-        }
-        let out = FileHandle(forWritingAtPath: outPath + ".out")!
-        let err = FileHandle(forWritingAtPath: outPath + ".err")!
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Output(stdout: try String(contentsOfFile: outPath + ".out", encoding: .utf8),
-                      stderr: try String(contentsOfFile: outPath + ".err", encoding: .utf8),
-                      status: p.terminationStatus)
+        return try runProgram("/usr/bin/psql", args, environment: environment)
     }
 }
 
@@ -558,4 +530,32 @@ struct ServeCommandTests {
         #expect(o.map(\.1) == ["analytics", "5s", "3", "x y"])
         #expect(throws: (any Error).self) { try PGSessionSetup.parseOptions("-x") }
     }
+}
+
+/// Runs a program and captures its output (files, not pipes: no deadlock on large output).
+func runProgram(_ path: String, _ args: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> TestServer.Output {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    for k in ["PGPASSWORD", "PGOPTIONS", "PGAPPNAME", "PGSSLMODE", "PGUSER", "PGHOST", "PGPORT"] { env[k] = nil }
+    env["PGCONNECT_TIMEOUT"] = "10"
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let base = NSTemporaryDirectory() + "aurum-run-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    for suffix in [".out", ".err", ".in"] { _ = FileManager.default.createFile(atPath: base + suffix, contents: nil) }
+    defer { for suffix in [".out", ".err", ".in"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
+    if let stdin { try stdin.write(toFile: base + ".in", atomically: false, encoding: .utf8) }
+    let out = FileHandle(forWritingAtPath: base + ".out")!
+    let err = FileHandle(forWritingAtPath: base + ".err")!
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = stdin == nil ? FileHandle.nullDevice : FileHandle(forReadingAtPath: base + ".in")!
+    try p.run()
+    p.waitUntilExit()
+    try out.close()
+    try err.close()
+    return TestServer.Output(stdout: try String(contentsOfFile: base + ".out", encoding: .utf8),
+                             stderr: try String(contentsOfFile: base + ".err", encoding: .utf8),
+                             status: p.terminationStatus)
 }
