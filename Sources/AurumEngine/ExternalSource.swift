@@ -90,9 +90,10 @@ public protocol ExternalSourceProvider: Sendable {
     /// Describes the source a call names (its columns) without reading rows; `arguments` are
     /// the call's constant arguments.
     func describe(function: String, arguments: [Value]) throws -> [SourceColumn]
-    /// Opens the source for reading; `columns` are the indices (into `describe`'s columns) the
-    /// query needs, in the order the blocks must have them.
-    func open(function: String, arguments: [Value], columns: [Int]) throws -> BlockSource
+    /// Opens the source for reading; `described` is what `describe` returned when the query
+    /// was bound (not computed again), `columns` the indices into it the query needs, in the
+    /// order the blocks must have them.
+    func open(function: String, arguments: [Value], described: [SourceColumn], columns: [Int]) throws -> BlockSource
 }
 
 public enum ExternalSources {
@@ -135,7 +136,8 @@ final class ExternalStream: BlockStream {
     override func next() throws -> Block? {
         if done { return nil }
         try ctx.checkCancelled()
-        if source == nil { source = try node.provider.open(function: node.function, arguments: node.arguments, columns: node.projection) }
+        if source == nil { source = try node.provider.open(function: node.function, arguments: node.arguments,
+                                                                described: node.sourceColumns, columns: node.projection) }
         guard let s = source else { return nil }
         while let b = try s.next() {
             try ctx.checkCancelled()

@@ -72,9 +72,8 @@ public struct IngestTableFunctions: ExternalSourceProvider {
         return try c.input.describe()
     }
 
-    public func open(function: String, arguments: [Value], columns selected: [Int]) throws -> BlockSource {
+    public func open(function: String, arguments: [Value], described all: [SourceColumn], columns selected: [Int]) throws -> BlockSource {
         let c = try call(function, arguments)
-        let all = try c.structure ?? c.input.describe()
         for i in selected where i >= all.count {
             throw AurumError(.internalError, "\(function)(): column \(i) requested, the source has \(all.count)")
         }
