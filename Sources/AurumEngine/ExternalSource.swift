@@ -94,6 +94,12 @@ public protocol ExternalSourceProvider: Sendable {
     /// was bound (not computed again), `columns` the indices into it the query needs, in the
     /// order the blocks must have them.
     func open(function: String, arguments: [Value], described: [SourceColumn], columns: [Int]) throws -> BlockSource
+    /// Opens the file(s) of `INSERT INTO t [(cols)] FROM INFILE 'path' [COMPRESSION 'c']
+    /// [FORMAT f]` (`format` nil: from the file names) into `table`. `targets` are the insert's target
+    /// columns; `listed` says whether the statement named them (then source columns without a
+    /// target are skipped instead of being an error). Returns the reader and, for each of its
+    /// columns, the name of the target it loads into.
+    func openInfile(path: String, format: String?, compression: String?, table: String, targets: [SourceColumn], listed: Bool) throws -> (source: BlockSource, targets: [String])
 }
 
 public enum ExternalSources {

@@ -25,10 +25,7 @@ struct InsertExecutor {
         case .defaultValues:
             return try insertBlocks([Block(columns: [], count: 1)], into: entry, columns: [])
         case .infile(let path, let format):
-            let types = targets.map { def.columns[$0].type }
-            let (blocks, order) = try CSVReader.read(path: path, format: format, types: types,
-                                                     names: targets.map { def.columns[$0].name })
-            return try insertBlocks(blocks, into: entry, columns: order.map { targets[$0] })
+            return try insertFile(path, format: format, compression: ins.compression, into: entry, targets: targets, listed: ins.columns != nil)
         case .query(let q):
             let binder = Binder(session: session, parameters: parameters)
             // VALUES: bind row literals directly against the target types (exact decimals, dates from text)
@@ -57,6 +54,30 @@ struct InsertExecutor {
                 throw AurumError(.syntaxError, "INSERT has \(plan.types.count) expressions but \(targets.count) target columns")
             }
             return try insertBlocks(try session.run(plan), into: entry, columns: targets)
+        }
+    }
+
+    /// `FROM INFILE`: streams the file(s) through the ingest readers (CSV/TSV, NDJSON, Parquet,
+    /// Delta) into one atomic bulk insert — parts are written while the file is read, and
+    /// published together at the end, or removed if anything fails.
+    func insertFile(_ path: String, format: String?, compression: String?, into entry: TableEntry, targets: [Int], listed: Bool) throws -> Int {
+        guard let provider = ExternalSources.provider else {
+            throw AurumError(.featureNotSupported, "INSERT ... FROM INFILE needs the file readers, which are not installed in this process",
+                             hint: "call IngestTableFunctions.install() (the embedded Database and the CLI do)")
+        }
+        let def = entry.definition
+        let columns = targets.map { SourceColumn(name: def.columns[$0].name, type: def.columns[$0].type) }
+        let (source, names) = try provider.openInfile(path: path, format: format, compression: compression, table: entry.name, targets: columns, listed: listed)
+        let insert = try BulkInsert(session: session, entry: entry, columns: names)
+        do {
+            while let block = try source.next() {
+                try session.currentContext?.checkCancelled()
+                try insert.append(block)
+            }
+            return try insert.finish()
+        } catch {
+            insert.abort()
+            throw error
         }
     }
 

@@ -41,10 +41,17 @@ public struct IngestTableFunctions: ExternalSourceProvider {
             return Call(input: try InputSpec.resolve([path], format: "delta", deltaVersion: version), structure: nil)
         }
         guard args.count <= 3 else { throw AurumError(.undefinedFunction, "file(path[, format[, structure]]) takes at most three arguments") }
-        let formatName = args.count > 1 ? try text(1, "format") : "auto"
+        let (format, csv) = try Self.format(args.count > 1 ? try text(1, "format") : "auto", in: "file()")
+        let structure = args.count > 2 ? try Self.parseStructure(try text(2, "structure")) : nil
+        return Call(input: try InputSpec.resolve([path], format: format, csv: csv), structure: structure)
+    }
+
+    /// A ClickHouse format name (`file()`'s argument, `FROM INFILE ... FORMAT x`) → the reader's
+    /// format and its CSV options (nil: the format's defaults).
+    static func format(_ name: String, in what: String) throws -> (format: String, csv: CSVOptions?) {
         var csv: CSVOptions?
         let format: String
-        switch formatName.lowercased() {
+        switch name.lowercased() {
         case "auto": format = "auto"
         case "csv": format = "csv"; csv = .rfc4180
         case "csvwithnames": format = "csv"; csv = .rfc4180; csv?.header = true
@@ -54,11 +61,43 @@ public struct IngestTableFunctions: ExternalSourceProvider {
         case "parquet": format = "parquet"
         case "delta", "deltalake": format = "delta"
         default:
-            throw AurumError(.invalidParameterValue, "file(): unknown format \(formatName)",
+            throw AurumError(.invalidParameterValue, "\(what): unknown format \(name)",
                              hint: "use CSV, CSVWithNames, TSV, TSVWithNames, JSONEachRow, Parquet, Delta or auto")
         }
-        let structure = args.count > 2 ? try Self.parseStructure(try text(2, "structure")) : nil
-        return Call(input: try InputSpec.resolve([path], format: format, csv: csv), structure: structure)
+        return (format, csv)
+    }
+
+    public func openInfile(path: String, format: String?, compression: String?, table: String, targets: [SourceColumn],
+                           listed: Bool) throws -> (source: BlockSource, targets: [String]) {
+        let (name, csv) = try Self.format(format ?? "auto", in: "FROM INFILE")
+        let input = try InputSpec.resolve([path], format: name, csv: csv)
+        if let compression { try Self.check(compression: compression, of: input) }
+        return try input.open(into: targets, table: table, skipUnmatched: listed, errors: ErrorBudget())
+    }
+
+    /// `FROM INFILE ... COMPRESSION 'c'`: files are decompressed by what their names and first
+    /// bytes show; a stated codec must agree with that (gzip, zstd, none; `auto`: anything).
+    static func check(compression: String, of input: InputSpec) throws {
+        let stated: CompressionCodec
+        switch compression.lowercased() {
+        case "auto", "": return
+        case "gzip", "gz": stated = .gzip
+        case "zstd", "zst": stated = .zstd
+        case "none": stated = .none
+        default:
+            throw AurumError(.featureNotSupported, "COMPRESSION '\(compression)' is not supported", hint: "use gzip, zstd, none or auto")
+        }
+        guard input.parsesIntoTargetTypes else {
+            if stated == .none { return }
+            throw AurumError(.featureNotSupported, "COMPRESSION '\(compression)' applies to CSV, TSV and JSONEachRow files; \(input.format) compresses inside the file")
+        }
+        for path in input.paths {
+            let head = (FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 4) }).map { [UInt8]($0) } ?? []
+            let found = CompressionCodec.detect(path: path, prefix: head)
+            guard found == stated else {
+                throw AurumError(.badCopyFileFormat, "\(path) is \(found == .none ? "not compressed" : "\(found.rawValue)-compressed"), not \(compression)")
+            }
+        }
     }
 
     public func describe(function: String, arguments: [Value]) throws -> [SourceColumn] {

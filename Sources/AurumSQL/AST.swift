@@ -399,8 +399,8 @@ public enum AlterAction: Sendable, Equatable {
 public enum InsertSource: Sendable, Equatable {
     /// `VALUES (...), (...)` or a query.
     case query(Query)
-    /// `FROM INFILE 'path' [COMPRESSION 'x'] FORMAT Name`
-    case infile(path: String, format: String)
+    /// `FROM INFILE 'path' [COMPRESSION 'x'] [FORMAT Name]` (no format: from the file name)
+    case infile(path: String, format: String?)
     /// `DEFAULT VALUES`
     case defaultValues
 }

@@ -3,7 +3,7 @@ import AurumCore
 // Data manipulation: INSERT (VALUES, query, FROM INFILE, DEFAULT VALUES) and DELETE.
 
 extension SQLParser {
-    /// `INSERT INTO [TABLE] t [(cols)] VALUES ... | query | FROM INFILE ... | DEFAULT VALUES`
+    /// `INSERT INTO [TABLE] t [(cols)] VALUES ... | query | FROM INFILE 'path' [COMPRESSION 'c'] [FORMAT f] | DEFAULT VALUES`
     mutating func parseInsert() throws -> Statement {
         index += 1
         try expectKeyword("INTO")
@@ -32,8 +32,8 @@ extension SQLParser {
             let path = try parseStringLiteral()
             var compression: String?
             if acceptKeyword("COMPRESSION") { compression = try parseStringLiteral() }
-            try expectKeyword("FORMAT")
-            let format = try parseIdentifier(allowReserved: true).0
+            var format: String?
+            if acceptKeyword("FORMAT") { format = try parseIdentifier(allowReserved: true).0 }
             return .insert(Insert(table: table, columns: columns, source: .infile(path: path, format: format),
                                   compression: compression))
         }

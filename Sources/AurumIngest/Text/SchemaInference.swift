@@ -76,17 +76,30 @@ struct TypeVote {
 }
 
 extension CSVSource {
-    /// Infers columns from the first `sampleRows` records of the first file: names from the
-    /// header (or `c1`...`cN`), types by `TypeVote`'s rules. Quoted values are classified by
-    /// their content too. Records with a different field count than the first are ignored.
-    public static func inferSchema(paths: [String], options: CSVOptions, sampleRows: Int = 10_000) throws -> [SourceColumn] {
+    /// The names in the header of `path` (nil when `options` has no header; empty for an
+    /// empty file).
+    public static func headerNames(path: String, options: CSVOptions) throws -> [String]? {
+        guard options.header else { return nil }
+        return try openPreamble(path, options: options).2 ?? []
+    }
+
+    /// Opens `path` and reads past its BOM, skipped rows and header.
+    private static func openPreamble(_ path: String, options: CSVOptions) throws -> (TextFileReader, CSVDialect, [String]?) {
         try options.validate()
-        guard let path = paths.first else { throw AurumError(.invalidParameterValue, "no input files to infer a schema from") }
         let dialect = CSVDialect(options)
         let reader = try TextFileReader(path: path)
         try reader.fill(atLeast: 3)
         if reader.buffer.count >= 3, reader.buffer[0] == 0xEF, reader.buffer[1] == 0xBB, reader.buffer[2] == 0xBF { reader.buffer.removeFirst(3) }
         let (_, header) = try CSVFormat.readPreamble(reader, dialect: dialect, options: options, path: path)
+        return (reader, dialect, header)
+    }
+
+    /// Infers columns from the first `sampleRows` records of the first file: names from the
+    /// header (or `c1`...`cN`), types by `TypeVote`'s rules. Quoted values are classified by
+    /// their content too. Records with a different field count than the first are ignored.
+    public static func inferSchema(paths: [String], options: CSVOptions, sampleRows: Int = 10_000) throws -> [SourceColumn] {
+        guard let path = paths.first else { throw AurumError(.invalidParameterValue, "no input files to infer a schema from") }
+        let (reader, dialect, header) = try openPreamble(path, options: options)
         // Read until the sample's records are in the buffer (or 64 MB, or the end).
         var state = CSVDialect.ScanState()
         var scanned = 0
