@@ -35,6 +35,10 @@ import Testing
         #expect(a.compression == "gzip")
         let b = try insert("INSERT INTO t (a, b) FROM INFILE 'x.tsv' FORMAT TSV")
         #expect(b.source == .infile(path: "x.tsv", format: "TSV") && b.compression == nil && b.columns == ["a", "b"])
+        // FORMAT may be left out (the file name tells)
+        let c = try insert("INSERT INTO t FROM INFILE 'x/*.parquet'")
+        #expect(c.source == .infile(path: "x/*.parquet", format: nil) && c.compression == nil)
+        #expect(try insert("INSERT INTO t FROM INFILE 'a.csv.zst' COMPRESSION 'zstd'").source == .infile(path: "a.csv.zst", format: nil))
         #expect(try insert("INSERT INTO t DEFAULT VALUES").source == .defaultValues)
     }
 
