@@ -53,7 +53,27 @@ struct InsertExecutor {
             guard plan.types.count == targets.count else {
                 throw AurumError(.syntaxError, "INSERT has \(plan.types.count) expressions but \(targets.count) target columns")
             }
-            return try insertBlocks(try session.run(plan), into: entry, columns: targets)
+            // streamed into a bulk insert: a large INSERT ... SELECT (FROM file(...)) is written
+            // part by part as its rows arrive instead of being held in memory
+            let ctx = session.currentContext ?? session.makeContext()
+            let stream = try Executor(ctx: ctx).stream(Optimizer.optimize(plan))
+            return try bulkInsert(into: entry, columns: targets.map { def.columns[$0].name }) { try stream.next() }
+        }
+    }
+
+    /// Appends the blocks `next` returns (until nil) to one atomic bulk insert into the named
+    /// columns, checking for cancellation between blocks.
+    func bulkInsert(into entry: TableEntry, columns: [String], _ next: () throws -> Block?) throws -> Int {
+        let insert = try BulkInsert(session: session, entry: entry, columns: columns)
+        do {
+            while let block = try next() {
+                try session.currentContext?.checkCancelled()
+                try insert.append(block)
+            }
+            return try insert.finish()
+        } catch {
+            insert.abort()
+            throw error
         }
     }
 
@@ -68,17 +88,7 @@ struct InsertExecutor {
         let def = entry.definition
         let columns = targets.map { SourceColumn(name: def.columns[$0].name, type: def.columns[$0].type) }
         let (source, names) = try provider.openInfile(path: path, format: format, compression: compression, table: entry.name, targets: columns, listed: listed)
-        let insert = try BulkInsert(session: session, entry: entry, columns: names)
-        do {
-            while let block = try source.next() {
-                try session.currentContext?.checkCancelled()
-                try insert.append(block)
-            }
-            return try insert.finish()
-        } catch {
-            insert.abort()
-            throw error
-        }
+        return try bulkInsert(into: entry, columns: names) { try source.next() }
     }
 
     /// Converts `blocks` (columns matching `columns` = target column indices), computes the
