@@ -9,8 +9,9 @@ import Foundation
 /// Replay: the newest complete checkpoint at or before the wanted version (found by listing
 /// the log; classic single-file, multi-part with every part present, or UUID-named), then
 /// every JSON commit after it in version order. `_last_checkpoint` is only a hint in the
-/// protocol and is not needed: the listing is the truth it summarises. Reader features Aurum cannot honour (deletion vectors, ...) are
-/// refused with 0A000 naming the feature: rows are never returned wrong.
+/// protocol and is not needed: the listing is the truth it summarises. Reader features Aurum
+/// cannot honour (deletion vectors, ...) are refused with 0A000 naming the feature: rows are
+/// never returned wrong.
 public struct DeltaSnapshot: Sendable {
     public struct DataFile: Sendable, Equatable {
         /// Absolute path of the Parquet file.
