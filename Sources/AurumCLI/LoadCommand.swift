@@ -166,39 +166,68 @@ struct LoadCommand: ContextualCommand {
     }
 }
 
-/// A one-line progress bar on a terminal: percent of input bytes, rows, rows/s and ETA.
+/// A one-line progress bar on a terminal (stderr): percent of input bytes, rows, MB read (of
+/// the total), rows/s and ETA, redrawn in place (`\r` + erase-line) each time the loader
+/// reports (about twice a second), and erased at the end so the summary stands alone.
+/// The line is kept shorter than the terminal is wide: a line that wraps cannot be redrawn in
+/// place (each redraw would leave a copy behind), so the bar graphic shrinks or goes first,
+/// then the text is cut. Without a known total (a PostgreSQL source) it shows rows, MB and
+/// rows/s only.
 final class ProgressBar {
     let output: TextOutput
-    init(output: TextOutput) { self.output = output }
+    /// The terminal's width in columns.
+    let columns: Int
 
-    static func line(_ p: LoadProgress, width: Int = 28) -> String {
+    /// `columns`: the terminal width; nil asks the terminal on stderr (then `$COLUMNS`, then 80).
+    init(output: TextOutput, columns: Int? = nil) {
+        self.output = output
+        self.columns = columns ?? Self.terminalColumns()
+    }
+
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }), c > 0 { return c }
+        return 80
+    }
+
+    static func line(_ p: LoadProgress, columns: Int = 80, barWidth: Int = 28) -> String {
         let rate = p.seconds > 0 ? Double(p.rows) / p.seconds : 0
-        var s = ""
+        let mb = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1e6) }
+        let room = max(1, columns - 1)
+        var text: String
+        var fraction: Double?
         if let total = p.bytesTotal, total > 0 {
-            let fraction = min(1, Double(p.bytesRead) / Double(total))
-            let filled = Int(fraction * Double(width))
-            s += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-            s += String(format: "%3.0f%% ", fraction * 100)
-            let eta = fraction > 0 ? p.seconds * (1 - fraction) / fraction : 0
-            s += String(format: "%@ rows, %.1f/%.1f MB, %@ rows/s, ETA %@", compact(Double(p.rows)),
-                        Double(p.bytesRead) / 1e6, Double(total) / 1e6, compact(rate), clock(eta))
+            let f = min(1, max(0, Double(p.bytesRead) / Double(total)))
+            fraction = f
+            let eta = f > 0 ? p.seconds * (1 - f) / f : .infinity
+            text = String(format: "%3.0f%% ", f * 100) + "\(compact(Double(p.rows))) rows, \(mb(p.bytesRead))/\(mb(total)) MB, "
+                + "\(compact(rate)) rows/s, ETA \(clock(eta))"
         } else {
-            s += String(format: "%@ rows, %.1f MB, %@ rows/s", compact(Double(p.rows)), Double(p.bytesRead) / 1e6, compact(rate))
+            text = "\(compact(Double(p.rows))) rows, \(mb(p.bytesRead)) MB, \(compact(rate)) rows/s"
         }
-        return s
+        if text.count > room { text = String(text.prefix(room)) }
+        guard let fraction else { return text }
+        // "[" + width + "] " around the bar; below 5 cells the graphic says too little to keep
+        let width = min(barWidth, room - text.count - 3)
+        guard width >= 5 else { return text }
+        let filled = min(width, Int(fraction * Double(width)))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] " + text
     }
 
     static func compact(_ v: Double) -> String {
         v >= 1e6 ? String(format: "%.2fM", v / 1e6) : v >= 1e3 ? String(format: "%.1fk", v / 1e3) : String(format: "%.0f", v)
     }
 
+    /// m:ss, or --:-- when there is no estimate yet (nothing read) or it is absurd.
     static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 360_000 else { return "--:--" }
         let s = Int(seconds.rounded())
         return String(format: "%d:%02d", s / 60, s % 60)
     }
 
     func update(_ p: LoadProgress) {
-        output.write("\r\u{1B}[K" + Self.line(p))
+        output.write("\r\u{1B}[K" + Self.line(p, columns: columns))
         output.flush()
     }
 

@@ -117,3 +117,126 @@ struct LoadCLITests {
         #expect(example[3].postgres?.url == "postgresql://etl@warehouse.internal:5432/silver")
     }
 }
+
+// The progress bar of `aurum load`, on a real pseudo-terminal: the built `aurum` binary runs
+// under a pty (python3's pty module; an 80-column window) loading a CSV big enough for several
+// redraws; without a terminal only the summary line appears.
+extension LoadCLITests {
+    /// Runs argv under a new pty of 80x24 with stdin, stdout and stderr on it; writes what the
+    /// terminal received to OUT; exits with the child's status.
+    static let ptyRunner = """
+        import fcntl, os, pty, struct, subprocess, sys, termios
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        child = subprocess.Popen(sys.argv[2:], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+        os.close(slave)
+        seen = bytearray()
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its side
+                break
+            if not chunk:
+                break
+            seen += chunk
+        status = child.wait()
+        open(sys.argv[1], "wb").write(bytes(seen))
+        sys.exit(status if status >= 0 else 128 - status)
+        """
+
+    /// id,qty rows 1...n (sum of id = n(n+1)/2), written by python3 (fast enough for millions).
+    static func bigCSV(_ path: String, rows n: Int) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import sys
+            n = int(sys.argv[2])
+            with open(sys.argv[1], "w") as f:
+                f.write("id,qty\\n")
+                for start in range(1, n + 1, 100000):
+                    f.write("".join("%d,%d\\n" % (i, i % 7) for i in range(start, min(n, start + 99999) + 1)))
+            """, path, String(n)]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CLIError("python3 could not write \(path) (python3 is needed by this test)") }
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
+    static var summaryPattern: Regex<(Substring, Substring, Substring, Substring)> { /loaded (\d+) rows into default\.(\w+) \(([\d.]+) MB read\) in [\d.]+ s, \d+ rows\/s, 0 rejected/ }
+    static var barPattern: Regex<(Substring, Substring, Substring, Substring, Substring, Substring, Substring, Substring)> { /\[([#.]{5,28})\] +(\d{1,3})% ([\d.]+[kM]?) rows, ([\d.]+)\/([\d.]+) MB, ([\d.]+[kM]?) rows\/s, ETA (\d+:\d\d|--:--)/ }
+
+    @Test func progressBarOnARealTerminal() throws {
+        let binary = try #require(AurumExecutable.path, AurumExecutable.missingMessage)
+        let dir = TestScratch.directory("load-pty")
+        defer { TestScratch.remove(dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let rows = 5_000_000
+        try Self.bigCSV(dir + "/big.csv", rows: rows)
+        let csvBytes = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/big.csv")[.size] as? Int)
+
+        // on a terminal: the bar on stderr, redrawn in place, then erased before the summary
+        let screen = dir + "/screen"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", Self.ptyRunner, screen, binary, "load", "--data", dir + "/data", "--table", "t", "--create", dir + "/big.csv"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let seen = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: screen))) ?? Data(), as: UTF8.self)
+        let redraw = "\r\u{1B}[K"
+        let segments = seen.components(separatedBy: redraw)
+        // segment 0 precedes the first draw; the last follows the final erase (the summary)
+        #expect(segments.first == "", "output before the first bar: \(segments.first ?? "")")
+        let bars = Array(segments.dropFirst().dropLast())
+        #expect(bars.count >= 2, "at least two redraws expected, the terminal saw: \(seen.debugDescription)")
+        var lastPercent = -1
+        for bar in bars {
+            #expect(bar.count <= 79, "a bar line wider than the 80-column terminal wraps and cannot be redrawn: \(bar)")
+            #expect(!bar.contains("\n"), "\(bar.debugDescription)")
+            guard let m = bar.wholeMatch(of: Self.barPattern) else {
+                Issue.record("not a progress bar line: \(bar.debugDescription)"); continue
+            }
+            let percent = Int(m.output.2) ?? -1
+            #expect(percent >= lastPercent, "percent went back: \(bar)")
+            lastPercent = percent
+            // the bar graphic agrees with the percent (within one cell)
+            let filled = m.output.1.filter { $0 == "#" }.count, width = m.output.1.count
+            #expect(abs(Double(filled) / Double(width) * 100 - Double(percent)) <= 100 / Double(width) + 1, "\(bar)")
+            // MB of the total: the file's size
+            #expect(m.output.5 == String(format: "%.1f", Double(csvBytes) / 1e6), "\(bar)")
+        }
+        #expect(lastPercent == 100, "the last draw shows the whole input read")
+        #expect(bars.contains { $0.wholeMatch(of: Self.barPattern).map { Int($0.output.2) ?? 100 } ?? 100 < 100 },
+                "an intermediate state was drawn")
+        // the summary (stdout on the same terminal, which turns \n into \r\n) stands alone
+        let summary = segments.last ?? ""
+        #expect(summary.hasSuffix("\r\n"))
+        let m = summary.trimmingCharacters(in: .whitespacesAndNewlines).wholeMatch(of: Self.summaryPattern)
+        #expect(m?.output.1 == "\(rows)" && m?.output.2 == "t", "\(summary.debugDescription)")
+        #expect(Self.query(dir, "SELECT count(*), sum(id) FROM t") == "count,sum\n\(rows),\(rows * (rows + 1) / 2)")
+
+        // without a terminal (pipes): no bar characters, exactly the summary line on stdout
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: binary)
+        q.arguments = ["load", "--data", dir + "/data", "--table", "t2", "--create", dir + "/big.csv"]
+        let out = Pipe(), err = Pipe()
+        q.standardOutput = out
+        q.standardError = err
+        q.standardInput = FileHandle.nullDevice
+        try q.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        q.waitUntilExit()
+        #expect(q.terminationStatus == 0)
+        #expect(stderr == "", "\(stderr.debugDescription)")
+        #expect(!stdout.contains("\r") && !stdout.contains("\u{1B}") && !stdout.contains("#"), "\(stdout.debugDescription)")
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 2 && lines[1] == "", "\(stdout.debugDescription)")
+        let plain = lines.first.map(String.init)?.wholeMatch(of: Self.summaryPattern)
+        #expect(plain?.output.1 == "\(rows)" && plain?.output.2 == "t2", "\(stdout.debugDescription)")
+    }
+}

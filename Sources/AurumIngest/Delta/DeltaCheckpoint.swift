@@ -6,22 +6,53 @@ import Foundation
 /// `metaData`, `protocol`, ...) into the same dictionaries a JSON commit line parses to, so
 /// `DeltaLog` replays both alike. Only the fields the reader uses are decoded: add.path,
 /// partitionValues, size, stats, deletionVector; remove.path; metaData.schemaString,
-/// partitionColumns, configuration; protocol versions and reader features.
+/// partitionColumns, configuration; protocol versions and reader features; sidecar.path.
+/// A v2 checkpoint's `sidecar` actions name Parquet files in `_delta_log/_sidecars/` that hold
+/// its add and remove actions; they are read too (without them the live files would be
+/// silently incomplete). A sidecar that is missing is 58030 naming it.
 public struct ParquetCheckpointReader: DeltaCheckpointReader {
     public init() {}
 
     public func actions(of files: [String]) throws -> [[String: Any]] {
         var out: [[String: Any]] = []
+        var sidecars: [String] = []
         for path in files {
             let f = try ParquetFile(path: path)
             for rg in f.rowGroups.indices {
-                out += try actions(f, rowGroup: rg, rows: Int(f.rowGroups[rg]))
+                out += try actions(f, rowGroup: rg, rows: Int(f.rowGroups[rg]), sidecars: &sidecars)
+            }
+        }
+        for s in sidecars {
+            let path = Self.sidecarPath(s, checkpoints: files)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw AurumError(.ioError, "Delta checkpoint sidecar \(path) is missing (the checkpoint references it)",
+                                 hint: "the _delta_log was copied incompletely")
+            }
+            let f = try ParquetFile(path: path)
+            var nested: [String] = []
+            for rg in f.rowGroups.indices {
+                out += try actions(f, rowGroup: rg, rows: Int(f.rowGroups[rg]), sidecars: &nested)
+            }
+            guard nested.isEmpty else {
+                throw AurumError(.badCopyFileFormat, "Delta checkpoint sidecar \(f.displayName) references further sidecars")
             }
         }
         return out
     }
 
-    private func actions(_ f: ParquetFile, rowGroup rg: Int, rows: Int) throws -> [[String: Any]] {
+    /// Where a sidecar action's path points: a bare name or relative path is under
+    /// `_delta_log/_sidecars/` (beside the checkpoint); `file:` URIs and absolute paths are used
+    /// as they are (percent-decoded).
+    static func sidecarPath(_ raw: String, checkpoints: [String]) -> String {
+        var s = raw
+        if s.hasPrefix("file://") { s = String(s.dropFirst(7)) } else if s.hasPrefix("file:") { s = String(s.dropFirst(5)) }
+        let decoded = s.removingPercentEncoding ?? s
+        if decoded.hasPrefix("/") { return decoded }
+        let logDir = ((checkpoints.first ?? "") as NSString).deletingLastPathComponent
+        return ((logDir as NSString).appendingPathComponent("_sidecars") as NSString).appendingPathComponent(decoded)
+    }
+
+    private func actions(_ f: ParquetFile, rowGroup rg: Int, rows: Int, sidecars: inout [String]) throws -> [[String: Any]] {
         let reader = LeafReader(file: f, rowGroup: rg, rows: rows)
         let addPath = try reader.scalar(["add", "path"])
         let addSize = try reader.scalar(["add", "size"])
@@ -34,8 +65,10 @@ public struct ParquetCheckpointReader: DeltaCheckpointReader {
         let configuration = try reader.map(["metaData", "configuration"])
         let minReader = try reader.scalar(["protocol", "minReaderVersion"])
         let readerFeatures = try reader.list(["protocol", "readerFeatures"])
+        let sidecarPath = try reader.scalar(["sidecar", "path"])
         var out: [[String: Any]] = []
         for r in 0..<rows {
+            if let p = sidecarPath[r]?.asString { sidecars.append(p) }
             if let p = addPath[r]?.asString {
                 var a: [String: Any] = ["path": p, "size": NSNumber(value: addSize[r]?.asInt64 ?? 0)]
                 if let s = addStats[r]?.asString { a["stats"] = s }

@@ -6,10 +6,12 @@ import Foundation
 /// schema (metaData), the partition columns, the column mapping, and the data files that are
 /// live (added and not removed since).
 ///
-/// Replay: the newest checkpoint at or before the wanted version (found through
-/// `_last_checkpoint` or by listing the log; single-file or multi-part), then every JSON commit
-/// after it in version order. Reader features Aurum cannot honour (deletion vectors, ...) are
-/// refused with 0A000 naming the feature: rows are never returned wrong.
+/// Replay: the newest complete checkpoint at or before the wanted version (found by listing
+/// the log; classic single-file, multi-part with every part present, or UUID-named), then
+/// every JSON commit after it in version order. `_last_checkpoint` is only a hint in the
+/// protocol and is not needed: the listing is the truth it summarises. Reader features Aurum
+/// cannot honour (deletion vectors, ...) are refused with 0A000 naming the feature: rows are
+/// never returned wrong.
 public struct DeltaSnapshot: Sendable {
     public struct DataFile: Sendable, Equatable {
         /// Absolute path of the Parquet file.
@@ -75,9 +77,7 @@ public enum DeltaLog {
         var checkpointParts: [Int64: [String]] = [:]
         for n in names {
             if n.hasSuffix(".json"), let v = Int64(n.dropLast(5)), n.count == 25 { commits[v] = n }
-            if n.contains(".checkpoint."), n.hasSuffix(".parquet"), let v = Int64(n.prefix(20)) {
-                checkpointParts[v, default: []].append(n)
-            }
+            if let v = checkpointVersion(n) { checkpointParts[v, default: []].append(n) }
         }
         guard let latest = ([commits.keys.max(), checkpointParts.keys.max()].compactMap { $0 }).max() else {
             throw error(table, "_delta_log holds no commits")
@@ -89,17 +89,26 @@ public enum DeltaLog {
         // the newest complete checkpoint at or before the target
         var start: Int64 = 0
         var state = ReplayState(table: table)
-        let usable = checkpointParts.filter { v, parts in v <= target && isComplete(parts) }.keys.max()
-        if let cp = usable {
+        let usable = checkpointParts.compactMap { v, names -> (Int64, [String])? in
+            guard v <= target, let files = checkpointFiles(names) else { return nil }
+            return (v, files)
+        }.max { $0.0 < $1.0 }
+        if let (cp, files) = usable {
             guard let reader = checkpoints else {
                 throw error(table, "version \(target) needs checkpoint \(cp), and no checkpoint reader is available", code: .featureNotSupported)
             }
-            let parts = checkpointParts[cp]!.sorted().map { (logDir as NSString).appendingPathComponent($0) }
+            let parts = files.map { (logDir as NSString).appendingPathComponent($0) }
             for action in try reader.actions(of: parts) { try state.apply(action, version: cp) }
             start = cp + 1
         } else if commits[0] == nil {
-            throw error(table, "version \(target) cannot be rebuilt: commit 0 is gone and no checkpoint precedes it",
-                        hint: "the log was cleaned up; load a newer version")
+            // name the checkpoints that would have covered it but lack parts (a writer that died
+            // midway, or files lost in a copy): their rows alone would be wrong, so they are not used
+            let incomplete = checkpointParts.filter { $0.key <= target }.sorted { $0.key > $1.key }
+                .compactMap { v, names in missingParts(names).map { "checkpoint \(v) lacks \($0)" } }
+            let why = incomplete.isEmpty ? "no checkpoint precedes it" : "no complete checkpoint precedes it (\(incomplete.joined(separator: "; ")))"
+            throw error(table, "version \(target) cannot be rebuilt: commit 0 is gone and \(why)",
+                        hint: incomplete.isEmpty ? "the log was cleaned up; load a newer version"
+                            : "restore the missing checkpoint parts or the JSON commits, or load a version after a complete checkpoint")
         }
         if start <= target {
             for v in start...target {
@@ -128,18 +137,74 @@ public enum DeltaLog {
         return try state.finish(version: target)
     }
 
-    /// A multi-part checkpoint is usable only with all its parts.
-    static func isComplete(_ parts: [String]) -> Bool {
-        if parts.count == 1, parts[0].hasSuffix(".checkpoint.parquet") { return true }
-        // NNN.checkpoint.PPPPPPPPPP.TTTTTTTTTT.parquet
-        let totals = parts.compactMap { p -> Int? in
-            let f = p.split(separator: ".")
-            return f.count == 5 ? Int(f[3]) : nil
+    /// The version of a checkpoint file name, or nil for other files. Names (Delta protocol,
+    /// "Checkpoint Naming Scheme"; n is 20 digits, o and p 10 digits):
+    /// classic `n.checkpoint.parquet`, multi-part `n.checkpoint.o.p.parquet` (part o of p),
+    /// UUID-named (v2) `n.checkpoint.<uuid>.parquet`. UUID-named JSON checkpoints are not read
+    /// (the commits or an older checkpoint are used instead).
+    static func checkpointVersion(_ name: String) -> Int64? {
+        let f = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard f.count >= 3, f.count <= 5, f[0].count == 20, f[1] == "checkpoint", f.last == "parquet",
+              f[0].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(f[0])
+    }
+
+    /// The files of one complete checkpoint among the checkpoint files of one version, in
+    /// part order, or nil when there is none. Several checkpoints may exist for a version
+    /// (writers racing with different formats); each is complete on its own, so one is picked:
+    /// the classic file, else a multi-part checkpoint with every part 1...p present, else a
+    /// UUID-named one. A multi-part checkpoint with a part missing is never used (the protocol:
+    /// "readers must only use a complete checkpoint").
+    static func checkpointFiles(_ names: [String]) -> [String]? {
+        var uuidNamed: [String] = []
+        var multi: [Int: [Int: String]] = [:]   // parts p → part o → name
+        for n in names {
+            let f = n.split(separator: ".", omittingEmptySubsequences: false)
+            switch f.count {
+            case 3: return [n]   // classic
+            case 4: uuidNamed.append(n)
+            case 5:
+                guard f[2].count == 10, f[3].count == 10, let o = Int(f[2]), let p = Int(f[3]), p >= 1, o >= 1, o <= p else { continue }
+                multi[p, default: [:]][o] = n
+            default: continue
+            }
         }
-        guard let total = totals.first, totals.allSatisfy({ $0 == total }) else {
-            return parts.contains { $0.split(separator: ".").count == 4 && !$0.contains(".checkpoint.0") } // v2 UUID-named
+        for (p, parts) in multi.sorted(by: { $0.key < $1.key }) where parts.count == p {
+            return (1...p).compactMap { parts[$0] }
         }
-        return parts.count == total
+        return uuidNamed.sorted().first.map { [$0] }
+    }
+
+    /// Whether the checkpoint files of one version form a complete checkpoint.
+    static func isComplete(_ names: [String]) -> Bool { checkpointFiles(names) != nil }
+
+    /// For a version without a complete checkpoint: which parts its multi-part checkpoints
+    /// lack (`part 2 of 3 (n.checkpoint.0000000002.0000000003.parquet)`, at most 5 named), or
+    /// nil when it has a complete checkpoint or no multi-part one.
+    static func missingParts(_ names: [String]) -> String? {
+        guard checkpointFiles(names) == nil else { return nil }
+        var multi: [Int: Set<Int>] = [:]
+        var version = ""
+        for n in names {
+            let f = n.split(separator: ".", omittingEmptySubsequences: false)
+            guard f.count == 5, let o = Int(f[2]), let p = Int(f[3]), p >= 1, o >= 1, o <= p else { continue }
+            multi[p, default: []].insert(o)
+            version = String(f[0])
+        }
+        func pad(_ i: Int) -> String { let d = String(i); return String(repeating: "0", count: max(0, 10 - d.count)) + d }
+        var out: [String] = []
+        for (p, have) in multi.sorted(by: { $0.key < $1.key }) {
+            var missing: [Int] = []
+            var o = 1
+            while o <= p && missing.count < 5 {   // p comes from a file name: never enumerate it whole
+                if !have.contains(o) { missing.append(o) }
+                o += 1
+            }
+            let more = p - have.count - missing.count
+            out += missing.map { "part \($0) of \(p) (\(version).checkpoint.\(pad($0)).\(pad(p)).parquet)" }
+            if more > 0 { out.append("\(more) more of its \(p) parts") }
+        }
+        return out.isEmpty ? nil : out.joined(separator: ", ")
     }
 
     /// Decodes a percent-encoded relative path of an add/remove action (`region=eu%20west/...`).
