@@ -266,7 +266,7 @@ struct IngestCommand: ContextualCommand {
         for p in selected {
             do {
                 let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
-                let s = try destination.load(try p.request()) { bar?.update($0) }
+                let s = try destination.cancellable { try destination.load(try p.request()) { bar?.update($0) } }
                 bar?.finish()
                 context.stdout.write("[\(p.name)] ok: \(s)\n")
             } catch {

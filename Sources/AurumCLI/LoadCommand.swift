@@ -153,7 +153,7 @@ struct LoadCommand: ContextualCommand {
             let destination = try LoadDestination.open(data: options.data, server: server, note: context.stderr)
             defer { destination.close() }
             let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
-            let summary = try destination.load(request) { p in bar?.update(p) }
+            let summary = try destination.cancellable { try destination.load(request) { p in bar?.update(p) } }
             bar?.finish()
             context.stdout.write(summary.description + "\n")
             if summary.rejected > 0, let rejects {

@@ -1,6 +1,7 @@
 import Aurum
 import AurumCore
 import AurumIngest
+import Dispatch
 import Foundation
 
 /// `DIR/SERVER`: where the `aurum serve` that holds data directory DIR listens, so `aurum
@@ -84,6 +85,32 @@ enum LoadDestination {
         case .local(let db): return try db.load(request, progress: progress)
         case .server(let target): return try Loader.run(request, target: target, progress: progress)
         }
+    }
+
+    /// Runs `body` with SIGINT/SIGTERM cancelling a server load cleanly: the first signal makes
+    /// the load stop at its next step, abort its COPY and drop its staging table (on the
+    /// server, which would otherwise keep it); a second one exits at once. In-process loads
+    /// keep the default action: their unpublished parts are never visible.
+    func cancellable<T>(_ body: () throws -> T) rethrows -> T {
+        guard case .server(let target) = self else { return try body() }
+        let cancellation = target.cancellation
+        let signals = [SIGINT, SIGTERM]
+        for s in signals { signal(s, SIG_IGN) }
+        let sources = signals.map { sig -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if cancellation.isCancelled { _exit(130) }
+                cancellation.cancel()
+                FileHandle.standardError.write(Data("\ncancelling: the load is rolled back on the server (press Ctrl-C again to quit at once)\n".utf8))
+            }
+            source.resume()
+            return source
+        }
+        defer {
+            for s in sources { s.cancel() }
+            for s in signals { signal(s, SIG_DFL) }
+        }
+        return try body()
     }
 
     func close() {

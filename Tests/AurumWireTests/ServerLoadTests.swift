@@ -220,6 +220,41 @@ struct ServerLoadTests {
         #expect(try Self.leftovers(c) == "0")
     }
 
+    /// Ctrl-C during a --replace through the server: the COPY is aborted and the staging table
+    /// dropped on the server; the table keeps its rows.
+    @Test func interruptedReplaceLeavesNothingBehind() throws {
+        let dir = Self.scratch("sigint")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.write(dir + "/old.csv", Self.csv(ids: 0..<10))
+        try Self.write(dir + "/big.csv", Self.csv(ids: 0..<400_000))
+        let server = try ServeProcess(directory: dir + "/data")
+        defer { server.stop() }
+        var r = try Self.aurum(["load", "--data", dir + "/data", "--table", "t", "--create", dir + "/old.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let c = try CheckConnection(port: server.port)
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(aurumExecutablePath))
+        p.arguments = ["load", "--data", dir + "/data", "--table", "t", "--replace", dir + "/big.csv"]
+        _ = FileManager.default.createFile(atPath: dir + "/load.err", contents: nil)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle(forWritingAtPath: dir + "/load.err")!
+        try p.run()
+        // wait until the staging table exists (the COPY into it is running), then interrupt
+        let deadline = Date().addingTimeInterval(60)
+        while try p.isRunning && Date() < deadline && Self.leftovers(c) == "0" { usleep(20_000) }
+        #expect(p.isRunning, "the load finished before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let err = try String(contentsOfFile: dir + "/load.err", encoding: .utf8)
+        #expect(p.terminationStatus == 1)
+        #expect(err.contains("cancelling") && err.contains("ERROR 57014"), "\(err)")
+        #expect(try c.value("SELECT count(*) FROM t") == "10")
+        #expect(try Self.leftovers(c) == "0")
+        r = try Self.aurum(["load", "--data", dir + "/data", "--table", "t", "--replace", dir + "/old.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     /// Every type, loaded through the server and in-process from the same file: the stored
     /// values are identical (compared in-process after the server stopped).
     @Test func valuesRoundTripExactly() throws {
@@ -265,12 +300,55 @@ struct ServerLoadTests {
         for (a, b) in zip(got, expected) { #expect(a == b) }
     }
 
-    static func dump(_ s: Session) throws -> [[Value]] {
+    static func dump(_ s: Session, table: String = "v") throws -> [[Value]] {
         var out: [[Value]] = []
-        for b in try s.execute("SELECT * FROM default.v ORDER BY id").last?.blocks ?? [] {
+        for b in try s.execute("SELECT * FROM default.\(table) ORDER BY id").last?.blocks ?? [] {
             for i in 0..<b.count { out.append(b.columns.map { $0.value(at: i) }) }
         }
         return out
+    }
+
+    /// Parquet columns of other types than the table's (fixtures/server_load_fixtures.py): the
+    /// client casts each block; the stored values equal an in-process load's, and a value that
+    /// does not convert fails with the same error as in-process.
+    @Test func parquetBlocksAreCastOnTheClient() throws {
+        let dir = Self.scratch("parquet")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("AurumIngestTests/fixtures/server_load_fixtures.py").path
+        let gen = try runProgram("/usr/bin/env", ["python3", script, dir + "/in"])
+        try #require(gen.status == 0, "server_load_fixtures.py failed (needs python3 with pyarrow; .ci/run installs it): \(gen.stderr)")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/in/expected.json"))) as? [String: Any])
+        let ddl = "CREATE TABLE p (id Int64, amount Decimal(18, 2), day Date, ts DateTime64(3), name Nullable(String), code Int64) ENGINE = MergeTree ORDER BY id"
+
+        var r = try Self.aurum(["query", "--data", dir + "/ref", ddl])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try Self.aurum(["load", "--data", dir + "/ref", "--table", "p", dir + "/in/good.parquet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let localBad = try Self.aurum(["load", "--data", dir + "/ref", "--table", "p", dir + "/in/bad.parquet"])
+
+        let server = try ServeProcess(directory: dir + "/data")
+        let url = "postgresql://aurum@127.0.0.1:\(server.port)/default"
+        let c = try CheckConnection(port: server.port)
+        _ = try c.rows(ddl)
+        r = try Self.aurum(["load", "--server", url, "--table", "p", dir + "/in/good.parquet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("loaded \(expected["rows"] as? Int ?? -1) rows"), "\(r.stdout)")
+        let sums = try c.rows("SELECT count(*), sum(id), sum(amount), sum(code), countIf(name IS NULL) FROM p")
+        #expect(sums == [["\(expected["rows"] as? Int ?? -1)", "\(expected["sum_id"] as? Int ?? -1)", expected["sum_amount"] as? String,
+                          "\(expected["sum_code"] as? Int ?? -1)", "\(expected["null_names"] as? Int ?? -1)"]])
+        let remoteBad = try Self.aurum(["load", "--server", url, "--table", "p", dir + "/in/bad.parquet"])
+        #expect(localBad.status == 1 && remoteBad.status == 1)
+        #expect(remoteBad.stderr.contains("ERROR 22P02: column code:") && remoteBad.stderr.contains("x7"), "\(remoteBad.stderr)")
+        #expect(remoteBad.stderr == localBad.stderr)
+        #expect(try c.value("SELECT count(*) FROM p") == "\(expected["rows"] as? Int ?? -1)")
+        #expect(server.stop() == 0)
+
+        let served = try Engine(directory: dir + "/data"), reference = try Engine(directory: dir + "/ref")
+        defer { served.close(); reference.close() }
+        let got = try Self.dump(served.makeSession(), table: "p"), want = try Self.dump(reference.makeSession(), table: "p")
+        #expect(got.count == want.count && got.count == expected["rows"] as? Int)
+        #expect(got == want)
     }
 
     @Test func passwordsAndRefusedConnections() throws {

@@ -2,6 +2,7 @@ import AurumCore
 import AurumEngine
 import CLibpq
 import Foundation
+import Synchronization
 
 /// A load into a running Aurum server, over the PostgreSQL protocol with libpq (`aurum load
 /// --server URL`, or `--data DIR` while `aurum serve` holds DIR).
@@ -12,11 +13,31 @@ import Foundation
 /// 1 MiB. The server's COPY is atomic: its rows appear at CopyDone, or never. Server errors
 /// keep their SQLSTATE, detail, hint and context.
 ///
-/// One connection, used from one thread; closed on deinit.
+/// One connection, used from one thread; closed on deinit. `cancel()` may be called from any
+/// thread (e.g. on SIGINT).
 public final class ServerLoadTarget: LoadTarget {
     let conn: OpaquePointer
     /// `host:port` of the server, for messages.
     public let address: String
+    /// Cancels this load from any thread (see `cancel()`).
+    public let cancellation = Cancellation()
+
+    /// A flag set from another thread (a signal handler) to cancel the load.
+    public final class Cancellation: Sendable {
+        private let flag = Atomic<Bool>(false)
+        public func cancel() { flag.store(true, ordering: .relaxed) }
+        public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    }
+
+    /// Stops the load at its next step (block, chunk or statement) with 57014, so the Loader
+    /// aborts the COPY (the server discards its rows) and drops its staging table: cleanup
+    /// statements (`DROP ...`) still run. A statement already running on the server finishes.
+    /// Thread-safe.
+    public func cancel() { cancellation.cancel() }
+
+    func checkCancelled() throws {
+        if cancellation.isCancelled { throw AurumError(.queryCanceled, "the load was cancelled; nothing was committed") }
+    }
 
     /// Connects with a `postgresql://user:password@host:port/db` URL or a `key=value`
     /// conninfo; what it leaves out comes from the PG* environment variables (PGHOST, PGPORT,
@@ -62,6 +83,7 @@ public final class ServerLoadTarget: LoadTarget {
 
     /// Runs `sql`; the result (caller clears it) or the server's error.
     func run(_ sql: String, expect: ExecStatusType) throws -> OpaquePointer {
+        if !sql.hasPrefix("DROP ") { try checkCancelled() }
         guard let r = PQexec(conn, sql) else { throw AurumError(.init("08006"), "the connection to the server failed: \(lastError)") }
         guard PQresultStatus(r) == expect else {
             let e = serverError(r)
@@ -155,6 +177,7 @@ final class ServerCopyIn: LoadTextSink {
 
     private func sendFull() throws {
         guard !done else { throw AurumError(.objectNotInPrerequisiteState, "COPY already finished") }
+        try target.checkCancelled()
         guard buffer.count >= Self.messageBytes else { return }
         try send(all: false)
     }
@@ -179,6 +202,7 @@ final class ServerCopyIn: LoadTextSink {
     func finish() throws -> Int {
         guard !done else { throw AurumError(.objectNotInPrerequisiteState, "COPY already finished") }
         do {
+            try target.checkCancelled()
             try send(all: true)
         } catch {
             abort()
