@@ -76,7 +76,11 @@ enum LoadDestination {
             }
             note.write("note: \(data) is served by aurum serve (pid \(entry.pid)); loading through it at \(entry.host):\(entry.port)\n")
             note.flush()
-            return .server(try ServerLoadTarget(url: entry.conninfo))
+            do { return .server(try ServerLoadTarget(url: entry.conninfo)) } catch var e as AurumError where e.code.code == "08001" {
+                e.hint = "\(ServerAddressFile.path(data)) names pid \(entry.pid) at \(entry.host):\(entry.port) but no server answers there; "
+                    + "if the process holding \(data) is not a server, that file is stale: remove it"
+                throw e
+            }
         }
     }
 

@@ -169,9 +169,21 @@ struct ServerLoadTests {
         #expect(try c.value("SELECT count(*) FROM t") == "1502")
         #expect(try Self.leftovers(c) == "0")
 
-        // clean shutdown removes DIR/SERVER; then --data loads in-process again
+        // clean shutdown removes DIR/SERVER
         #expect(server.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: dir + "/data/SERVER"))
+        // held by a process that is not a server: the usual error, with --server in the hint;
+        // with a stale DIR/SERVER naming a live pid where nothing listens: 08001 saying so
+        do {
+            let holder = try Engine(directory: dir + "/data")
+            defer { holder.close() }
+            r = try Self.aurum(["load", "--data", dir + "/data", "--table", "t", dir + "/b.csv"])
+            #expect(r.status == 1 && r.stderr.contains("ERROR 58030") && r.stderr.contains("is in use") && r.stderr.contains("--server"), "\(r.stderr)")
+            try Self.write(dir + "/data/SERVER", "pid=\(getpid())\nhost=127.0.0.1\nport=1\n")
+            r = try Self.aurum(["load", "--data", dir + "/data", "--table", "t", dir + "/b.csv"])
+            #expect(r.status == 1 && r.stderr.contains("ERROR 08001") && r.stderr.contains("stale"), "\(r.stderr)")
+        }
+        // not held: --data loads in-process again (the stale file is ignored)
         r = try Self.aurum(["load", "--data", dir + "/data", "--table", "t", dir + "/b.csv"])
         #expect(r.status == 0 && !r.stderr.contains("served by"), "\(r.stderr)")
         #expect(r.stdout.hasPrefix("loaded 500 rows"), "\(r.stdout)")

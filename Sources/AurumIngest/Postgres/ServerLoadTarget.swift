@@ -192,7 +192,7 @@ final class ServerCopyIn: LoadTextSink {
                 let ok = p.baseAddress!.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: n) {
                     PQputCopyData(target.conn, $0, Int32(n))
                 }
-                guard ok == 1 else { throw AurumError(.init("08006"), "sending COPY data to the server failed: \(target.lastError)") }
+                guard ok == 1 else { throw failure("sending COPY data to the server") }
                 start += n
             }
         }
@@ -209,10 +209,24 @@ final class ServerCopyIn: LoadTextSink {
             throw error
         }
         done = true
-        guard PQputCopyEnd(target.conn, nil) == 1 else {
-            throw AurumError(.init("08006"), "ending COPY on the server failed: \(target.lastError)")
-        }
+        guard PQputCopyEnd(target.conn, nil) == 1 else { throw failure("ending COPY on the server") }
         return try result()
+    }
+
+    /// After PQputCopyData/PQputCopyEnd failed: the server's error when it ended the COPY
+    /// itself (a row it refused: its SQLSTATE and context), else a connection error (08006).
+    /// Reads the remaining results, so the connection can run the cleanup statements.
+    private func failure(_ what: String) -> AurumError {
+        done = true
+        buffer = []
+        var found: AurumError?
+        while let r = PQgetResult(target.conn) {
+            let status = PQresultStatus(r)
+            if found == nil && status == PGRES_FATAL_ERROR { found = target.serverError(r) }
+            PQclear(r)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT { break }
+        }
+        return found ?? AurumError(.init("08006"), "\(what) failed: \(target.lastError)")
     }
 
     func abort() {
