@@ -193,6 +193,16 @@ extension Pipeline {
     /// Runs the pipeline on `db`: one `Loader` load (atomic), with the pipeline's `select` and
     /// `dedup_key` applied by the loader (see `Loader.runTransformed`).
     public func run(on db: Database, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
+        try db.load(try request(), progress: progress)
+    }
+
+    /// Runs the pipeline into `target` (a server: `ServerLoadTarget`), as `run(on:progress:)`.
+    public func run(into target: LoadTarget, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
+        try Loader.run(try request(), target: target, progress: progress)
+    }
+
+    /// The load this pipeline describes.
+    public func request() throws -> LoadRequest {
         var r: LoadRequest
         if let postgres { r = LoadRequest(postgres: postgres, table: target) } else {
             r = LoadRequest(input: try InputSpec.resolve(paths, format: format, csv: csv, deltaVersion: deltaVersion), table: target)
@@ -205,7 +215,7 @@ extension Pipeline {
         r.rejectsPath = rejects
         r.select = select
         r.dedupKey = dedupKey
-        return try db.load(r, progress: progress)
+        return r
     }
 }
 
@@ -215,7 +225,10 @@ struct IngestCommand: ContextualCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Run the load pipelines of a YAML file (sources, formats, targets, transforms, modes).",
-        discussion: "See docs/load.md and schemas/pipelines.example.yaml for the file format."
+        discussion: """
+            See docs/load.md and schemas/pipelines.example.yaml for the file format. While `aurum serve` \
+            holds --data DIR, the pipelines load through that server; --server loads into any server.
+            """
     )
 
     @OptionGroup var options: DataDirectoryOptions
@@ -225,6 +238,10 @@ struct IngestCommand: ContextualCommand {
 
     @Option(name: .long, help: ArgumentHelp("Run only these pipelines (repeatable).", valueName: "name"))
     var only: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Load through this running Aurum server instead of opening --data (missing parts from PGHOST, PGUSER, PGPASSWORD, ...).",
+                                            valueName: "postgresql://user[:password]@host:port/db"))
+    var server: String?
 
     mutating func run() throws { try runWithStandardStreams() }
 
@@ -239,17 +256,17 @@ struct IngestCommand: ContextualCommand {
             context.stderr.write("error: no pipeline named \(only.joined(separator: ", ")) in \(config)\n")
             return 64
         }
-        let db: Database
-        do { db = try Database.open(at: options.data) } catch {
+        let destination: LoadDestination
+        do { destination = try LoadDestination.open(data: options.data, server: server, note: context.stderr) } catch {
             context.stderr.write(ErrorReport.render(error))
             return 1
         }
-        defer { db.close() }
+        defer { destination.close() }
         var failed = 0
         for p in selected {
             do {
                 let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
-                let s = try p.run(on: db) { bar?.update($0) }
+                let s = try destination.cancellable { try destination.load(try p.request()) { bar?.update($0) } }
                 bar?.finish()
                 context.stdout.write("[\(p.name)] ok: \(s)\n")
             } catch {

@@ -6,9 +6,10 @@ import Foundation
 
 /// `aurum load`: bulk-load exports (CSV/TSV, NDJSON, Parquet, Delta Lake) into a table.
 ///
-/// Works on the data directory in-process (the directory lock keeps a running server out;
-/// load through the server with `INSERT INTO t SELECT * FROM file(...)` instead). Every load is
-/// atomic; `--replace` swaps the new contents in at once.
+/// Works on the data directory in-process, or through a running server: `--server URL`, or
+/// automatically when `aurum serve` holds `--data DIR` (its address is in DIR/SERVER). The
+/// input is read on this side either way. Every load is atomic; `--replace` swaps the new
+/// contents in at once.
 struct LoadCommand: ContextualCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -16,13 +17,16 @@ struct LoadCommand: ContextualCommand {
         discussion: """
             PATH may be a file, a directory (every file inside, skipping _* and .* names), a glob \
             (quote it: 'exports/2024-*/part-*.parquet') or a Delta table's directory. The load \
-            commits all at once at the end, or not at all.
+            commits all at once at the end, or not at all. While `aurum serve` holds --data DIR, \
+            the load goes through that server (the files are still read here); --server loads \
+            into any server (password in the URL or PGPASSWORD).
 
             Examples:
               aurum load --data ./aurum-data --table sales --create exports/sales.parquet
               aurum load --table gold.daily --replace --format delta /lake/gold/daily
               aurum load --table events --preset snowflake --max-errors 100 --rejects bad.ndjson 'unload/data_*.csv.gz'
               aurum load --table orders --create --from postgresql://etl@warehouse:5432/silver --query 'SELECT * FROM orders'
+              aurum load --server postgresql://loader@gold-db:5433/default --table gold.daily --replace daily/*.parquet
             """
     )
 
@@ -81,6 +85,10 @@ struct LoadCommand: ContextualCommand {
 
     @Option(name: .long, help: ArgumentHelp("The query to run on --from (its rows are streamed with COPY).", valueName: "sql"))
     var query: String?
+
+    @Option(name: .long, help: ArgumentHelp("Load through this running Aurum server instead of opening --data (missing parts from PGHOST, PGUSER, PGPASSWORD, ...).",
+                                            valueName: "postgresql://user[:password]@host:port/db"))
+    var server: String?
 
     @Argument(help: "Files, directories, globs, or a Delta table directory.")
     var paths: [String] = []
@@ -142,14 +150,10 @@ struct LoadCommand: ContextualCommand {
             request.mode = replace ? .replace : .append
             request.maxErrors = maxErrors
             request.rejectsPath = rejects
-            let db: Database
-            do { db = try Database.open(at: options.data) } catch var e as AurumError where e.message.contains("is in use") {
-                e.hint = "a running server holds it: load through the server instead, e.g. psql -c \"INSERT INTO t SELECT * FROM file('...')\" (docs/load.md)"
-                throw e
-            }
-            defer { db.close() }
+            let destination = try LoadDestination.open(data: options.data, server: server, note: context.stderr)
+            defer { destination.close() }
             let bar = context.stderrIsTerminal ? ProgressBar(output: context.stderr) : nil
-            let summary = try db.load(request) { p in bar?.update(p) }
+            let summary = try destination.cancellable { try destination.load(request) { p in bar?.update(p) } }
             bar?.finish()
             context.stdout.write(summary.description + "\n")
             if summary.rejected > 0, let rejects {

@@ -23,7 +23,8 @@ struct ServeCommand: ContextualCommand {
             --allow-remote-without-password is given. --tls-cert/--tls-key enable TLS \
             (sslmode=require). Flags override the configuration file. SIGINT/SIGTERM stop \
             accepting connections, let running queries finish (cancelling them after \
-            --shutdown-timeout seconds) and exit 0. See docs/security.md and docs/monitoring.md.
+            --shutdown-timeout seconds) and exit 0. While it runs, DIR/SERVER records its address, so \
+            `aurum load --data DIR` loads through it. See docs/security.md and docs/monitoring.md.
             """
     )
 
@@ -250,6 +251,12 @@ struct ServeCommand: ContextualCommand {
             \(http.map { "HTTP: http://\(connectHost):\($0.port)/health and /metrics" } ?? "HTTP: off")
 
             """)
+        // Where loads of this directory find the server (`aurum load --data DIR` while it runs).
+        let localHost = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
+        do { try ServerAddressFile.write(directory: settings.data, host: localHost, port: server.port) } catch {
+            context.stderr.write("warning: \(error); aurum load --data \(settings.data) will not find this server (use --server)\n")
+        }
+        defer { ServerAddressFile.remove(directory: settings.data) }
         if settings.authentication.method == .password && settings.tls == nil {
             out.write("warning: auth_method password sends passwords in clear and no TLS certificate is configured\n")
         }

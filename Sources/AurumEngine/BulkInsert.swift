@@ -60,15 +60,7 @@ public final class BulkInsert {
         if block.count == 0 { return }
         do {
             try throwAsyncError()
-            var cols = block.columns
-            for (k, c) in cols.enumerated() where c.type != columns[k].type {
-                let target = c.hasNulls && !columns[k].type.isNullable ? columns[k].type.nullable : columns[k].type
-                do { cols[k] = try Cast.column(c, to: target) } catch var e as AurumError {
-                    e.message = "column \(columns[k].name): " + e.message
-                    throw e
-                }
-            }
-            pending.append(Block(columns: cols, count: block.count))
+            pending.append(try Self.cast(block, to: columns))
             pendingRows += block.count
             rows += block.count
             if pendingRows >= batchRows { try flush() }
@@ -76,6 +68,22 @@ public final class BulkInsert {
             abort()
             throw error
         }
+    }
+
+    /// `block` with its columns cast to the types of `columns` (same count and order); a
+    /// column with NULLs keeps them (its type becomes nullable: the NOT NULL check comes
+    /// later, with the table). An impossible cast throws the value's error, prefixed with
+    /// `column NAME: `. Loads through a server cast the same way before sending.
+    public static func cast(_ block: Block, to columns: [SourceColumn]) throws -> Block {
+        var cols = block.columns
+        for (k, c) in cols.enumerated() where c.type != columns[k].type {
+            let target = c.hasNulls && !columns[k].type.isNullable ? columns[k].type.nullable : columns[k].type
+            do { cols[k] = try Cast.column(c, to: target) } catch var e as AurumError {
+                e.message = "column \(columns[k].name): " + e.message
+                throw e
+            }
+        }
+        return Block(columns: cols, count: block.count)
     }
 
     /// Publishes every part; returns the number of rows loaded.

@@ -411,24 +411,7 @@ struct CopyOutFormatter {
 
     private mutating func appendText() {
         let d = s.delimiter
-        if !value.contains(where: { $0 == 0x5C || $0 == d || $0 < 0x0E }) {
-            line.append(contentsOf: value)
-            return
-        }
-        for b in value {
-            switch b {
-            case 0x5C: line.append(0x5C); line.append(0x5C)
-            case 0x0A: line.append(0x5C); line.append(UInt8(ascii: "n"))
-            case 0x0D: line.append(0x5C); line.append(UInt8(ascii: "r"))
-            case 0x09: line.append(0x5C); line.append(UInt8(ascii: "t"))
-            case 0x08: line.append(0x5C); line.append(UInt8(ascii: "b"))
-            case 0x0C: line.append(0x5C); line.append(UInt8(ascii: "f"))
-            case 0x0B: line.append(0x5C); line.append(UInt8(ascii: "v"))
-            default:
-                if b == s.delimiter { line.append(0x5C) }
-                line.append(b)
-            }
-        }
+        value.withUnsafeBufferPointer { CopyText.appendEscaped($0, delimiter: d, to: &line) }
     }
 
     private mutating func appendCSV(quoteAlways: Bool) {
@@ -443,6 +426,65 @@ struct CopyOutFormatter {
             line.append(b)
         }
         line.append(s.quote)
+    }
+}
+
+/// COPY's text format (tab-separated fields, `\N` for NULL, backslash escapes, one row per
+/// line) for Blocks: what a client sends to `COPY t (cols) FROM STDIN` to load them.
+///
+/// Values are written in Aurum's own text forms (those of `toString`), which COPY FROM parses
+/// back to the same value of the same column type: integers and decimals exact, floats with
+/// round-trip digits, Date `YYYY-MM-DD`, DateTime64(p) with all p fractional digits, UUIDs,
+/// Bool `true`/`false`, strings as their bytes (tabs, newlines, backslashes escaped).
+/// Dispatches on each column's type once per block; no `Value` per row except for floats,
+/// decimals and UUIDs, whose formatting goes through their `Value` text.
+public enum CopyText {
+    /// Appends the rows of `block` to `out`, each ending in a newline.
+    public static func append(_ block: Block, to out: inout [UInt8]) {
+        let n = block.count
+        guard n > 0, !block.columns.isEmpty else { return }
+        let texts = block.columns.map { textColumn($0, $0.count) }
+        let validity = block.columns.map(\.validity)
+        let constant = block.columns.map { $0.count == 1 && n > 1 }
+        out.reserveCapacity(out.count + texts.reduce(0) { $0 + $1.bytes.count } + n * (texts.count + 1))
+        for r in 0..<n {
+            for k in texts.indices {
+                if k > 0 { out.append(0x09) }
+                let i = constant[k] ? 0 : r
+                if let v = validity[k], v[i] == 0 {
+                    out.append(0x5C)
+                    out.append(UInt8(ascii: "N"))
+                    continue
+                }
+                let lo = Int(texts[k].offsets[i]), hi = Int(texts[k].offsets[i + 1])
+                texts[k].bytes.withUnsafeBufferPointer { appendEscaped(UnsafeBufferPointer(rebasing: $0[lo..<hi]), delimiter: 0x09, to: &out) }
+            }
+            out.append(0x0A)
+        }
+    }
+
+    /// Appends one field's bytes with COPY text escapes: backslash, the delimiter and the
+    /// control characters that would end or split a row.
+    @inline(__always)
+    static func appendEscaped(_ value: UnsafeBufferPointer<UInt8>, delimiter d: UInt8, to line: inout [UInt8]) {
+        if !value.contains(where: { $0 == 0x5C || $0 == d || $0 < 0x0E }) {
+            line.append(contentsOf: value)
+            return
+        }
+        for b in value {
+            switch b {
+            case 0x5C: line.append(0x5C); line.append(0x5C)
+            case 0x0A: line.append(0x5C); line.append(UInt8(ascii: "n"))
+            case 0x0D: line.append(0x5C); line.append(UInt8(ascii: "r"))
+            case 0x09: line.append(0x5C); line.append(UInt8(ascii: "t"))
+            case 0x08: line.append(0x5C); line.append(UInt8(ascii: "b"))
+            case 0x0C: line.append(0x5C); line.append(UInt8(ascii: "f"))
+            case 0x0B: line.append(0x5C); line.append(UInt8(ascii: "v"))
+            default:
+                if b == d { line.append(0x5C) }
+                line.append(b)
+            }
+        }
     }
 }
 

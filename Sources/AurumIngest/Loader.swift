@@ -154,10 +154,17 @@ public enum Loader {
     /// are loaded into a new table beside the old one, then the two are exchanged), or not at
     /// all when it fails. `progress` is called from the loading thread about twice a second.
     public static func run(_ request: LoadRequest, session: Session, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
+        try run(request, target: SessionLoadTarget(session: session), progress: progress)
+    }
+
+    /// Runs `request` into `target` (in-process, or a server: `ServerLoadTarget`) with the
+    /// same steps and guarantees as `run(_:session:progress:)`: the input is read and parsed
+    /// here, statements and rows go to the target.
+    public static func run(_ request: LoadRequest, target: LoadTarget, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
         let started = Date()
-        let (db, name) = split(request.table, session: session)
+        let (db, name) = try split(request.table, target: target)
         let qualified = quote(db) + "." + quote(name)
-        let exists = try tableExists(db, name, session: session)
+        let exists = try tableExists(db, name, target: target)
         var created = false
         if !exists {
             guard request.create else {
@@ -165,7 +172,7 @@ public enum Loader {
             }
         }
         if !request.select.isEmpty || !request.dedupKey.isEmpty {
-            return try runTransformed(request, db: db, name: name, exists: exists, session: session, started: started, progress: progress)
+            return try runTransformed(request, db: db, name: name, exists: exists, target: target, started: started, progress: progress)
         }
         let export = try request.postgres.map { try PostgresExport(url: $0.url) }
         // Load into the table itself (append), or into a new table that then takes its place
@@ -176,43 +183,44 @@ public enum Loader {
         if !direct {
             let ddl: String
             if exists {
-                ddl = try createStatement(of: db, name, as: stagingQualified, session: session)
+                ddl = try createStatement(of: db, name, as: stagingQualified, target: target)
             } else {
-                let columns = try export.map { try $0.describe(query: request.postgres!.query) } ?? request.input.describe()
+                let columns: [SourceColumn]
+                if let export, let pg = request.postgres { columns = try export.describe(query: pg.query) } else { columns = try request.input.describe() }
                 ddl = try createTable(stagingQualified, columns: columns, orderBy: request.orderBy, partitionBy: request.partitionBy)
                 created = true
             }
-            _ = try session.execute(ddl)
+            try target.execute(ddl)
         }
         do {
             let budget = ErrorBudget(maxErrors: request.maxErrors)
             let (rows, bytes): (Int, Int64)
             if let export, let pg = request.postgres {
-                (rows, bytes) = try copy(pg.query, from: export, into: (db, staging), session: session, started: started, progress: progress)
+                (rows, bytes) = try copy(pg.query, from: export, into: (db, staging), target: target, started: started, progress: progress)
             } else {
-                (rows, bytes) = try copy(request.input, into: "\(db).\(staging)", session: session, errors: budget, started: started, progress: progress)
+                (rows, bytes) = try copy(request.input, into: (db, staging), target: target, errors: budget, started: started, progress: progress)
             }
             if let path = request.rejectsPath { try writeRejects(budget.rejected, to: path) }
             if !direct {
                 if exists {
-                    _ = try session.execute("EXCHANGE TABLES \(stagingQualified) AND \(qualified)")
-                    _ = try session.execute("DROP TABLE \(stagingQualified)")
+                    try target.execute("EXCHANGE TABLES \(stagingQualified) AND \(qualified)")
+                    try target.execute("DROP TABLE \(stagingQualified)")
                 } else {
-                    _ = try session.execute("RENAME TABLE \(stagingQualified) TO \(qualified)")
+                    try target.execute("RENAME TABLE \(stagingQualified) TO \(qualified)")
                 }
             }
             return LoadSummary(table: "\(db).\(name)", rows: rows, bytesRead: bytes, seconds: Date().timeIntervalSince(started),
                                rejected: budget.rejectedCount, replaced: exists && request.mode == .replace, created: created)
         } catch {
-            if !direct { _ = try? session.execute("DROP TABLE IF EXISTS \(stagingQualified)") }
+            if !direct { _ = try? target.execute("DROP TABLE IF EXISTS \(stagingQualified)") }
             throw error
         }
     }
 
-    /// Streams the input into `table` through one atomic BulkInsert.
-    static func copy(_ input: InputSpec, into table: String, session: Session, errors: ErrorBudget, started: Date,
+    /// Streams the input into `table` through one atomic append.
+    static func copy(_ input: InputSpec, into table: (db: String, name: String), target: LoadTarget, errors: ErrorBudget, started: Date,
                      progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
-        let tableColumns = try session.tableColumns(table)
+        let tableColumns = try target.tableColumns(db: table.db, name: table.name)
         let source: BlockSource
         let targetNames: [String]
         if input.parsesIntoTargetTypes {
@@ -223,14 +231,14 @@ public enum Loader {
             let available = try input.describe()
             targetNames = try available.map { c in
                 guard let t = matchColumn(c.name, in: tableColumns.map(\.name)) else {
-                    throw AurumError(.undefinedColumn, "the input has a column \"\(c.name)\" that table \(table) does not have",
+                    throw AurumError(.undefinedColumn, "the input has a column \"\(c.name)\" that table \(table.db).\(table.name) does not have",
                                      hint: "table columns: \(tableColumns.map(\.name).joined(separator: ", "))")
                 }
                 return t
             }
             source = try input.open(columns: available, errors: errors)
         }
-        let insert = try session.beginBulkInsert(table: table, columns: targetNames)
+        let insert = try target.beginAppend(db: table.db, name: table.name, columns: targetNames)
         var lastReport = Date.distantPast
         do {
             while let b = try source.next() {
@@ -251,24 +259,29 @@ public enum Loader {
     }
 
     /// Streams a source query into `table` through one atomic COPY FROM STDIN.
-    static func copy(_ query: String, from export: PostgresExport, into table: (db: String, name: String), session: Session, started: Date,
+    static func copy(_ query: String, from export: PostgresExport, into table: (db: String, name: String), target: LoadTarget, started: Date,
                      progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
         // the query's columns go to the table's columns of the same names
-        let tableColumns = try session.tableColumns("\(table.db).\(table.name)").map(\.name)
+        let tableColumns = try target.tableColumns(db: table.db, name: table.name).map(\.name)
         let names = try export.describe(query: query).map { c -> String in
             guard let t = matchColumn(c.name, in: tableColumns) else {
                 throw AurumError(.undefinedColumn, "the source query returns a column \"\(c.name)\" that table \(table.db).\(table.name) does not have",
                                  hint: "table columns: \(tableColumns.joined(separator: ", ")); rename it with AS in the query")
             }
-            return quote(t)
+            return t
         }
-        let copyIn = try session.beginCopyIn("COPY \(quote(table.db)).\(quote(table.name)) (\(names.joined(separator: ", "))) FROM STDIN")
+        let sink = try target.beginCopyText(db: table.db, name: table.name, columns: names)
         var bytes: Int64 = 0
-        let rows = try export.copy(query: query, into: copyIn) { received in
-            bytes = received
-            progress?(LoadProgress(rows: 0, bytesRead: received, bytesTotal: nil, seconds: Date().timeIntervalSince(started)))
+        do {
+            let rows = try export.copy(query: query, into: sink) { received in
+                bytes = received
+                progress?(LoadProgress(rows: 0, bytesRead: received, bytesTotal: nil, seconds: Date().timeIntervalSince(started)))
+            }
+            return (rows, bytes)
+        } catch {
+            sink.abort()
+            throw error
         }
-        return (rows, bytes)
     }
 
     /// The table column an input column loads into: the same name exactly, else ignoring case.
@@ -280,15 +293,16 @@ public enum Loader {
     /// scratch table created from its columns; then `INSERT ... SELECT <select> FROM scratch
     /// [LIMIT 1 BY <dedupKey>]` fills the target — for a replace, a new table exchanged with
     /// it; a missing target (with `create`) is made by `CREATE TABLE ... AS SELECT`, sorted by
-    /// `orderBy` or not at all. The scratch table is dropped whatever happens.
-    static func runTransformed(_ request: LoadRequest, db: String, name: String, exists: Bool, session: Session, started: Date,
+    /// `orderBy` or not at all. The scratch table is dropped whatever happens. Through a
+    /// server, the SELECT runs on the server.
+    static func runTransformed(_ request: LoadRequest, db: String, name: String, exists: Bool, target: LoadTarget, started: Date,
                                progress: ((LoadProgress) -> Void)?) throws -> LoadSummary {
         let qualified = quote(db) + "." + quote(name)
         let scratch = "\(name)__aurum_ingest_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         let staging = quote(db) + "." + quote("\(name)__aurum_stage_\(getpid())_\(UInt32.random(in: 0...UInt32.max))")
         defer {
-            _ = try? session.execute("DROP TABLE IF EXISTS \(quote(db)).\(quote(scratch))")
-            _ = try? session.execute("DROP TABLE IF EXISTS \(staging)")
+            _ = try? target.execute("DROP TABLE IF EXISTS \(quote(db)).\(quote(scratch))")
+            _ = try? target.execute("DROP TABLE IF EXISTS \(staging)")
         }
         var raw = request
         raw.table = "\(db).\(scratch)"
@@ -298,43 +312,41 @@ public enum Loader {
         raw.partitionBy = nil
         raw.select = []
         raw.dedupKey = []
-        let loaded = try run(raw, session: session, progress: progress)
+        let loaded = try run(raw, target: target, progress: progress)
         let items = request.select.isEmpty ? "*" : request.select.joined(separator: ", ")
         let body = "SELECT \(items) FROM \(quote(db)).\(quote(scratch))" + (request.dedupKey.isEmpty ? "" : " LIMIT 1 BY " + request.dedupKey.joined(separator: ", "))
         var rows = 0
         if !exists {
-            _ = try session.execute("CREATE TABLE \(staging) ENGINE = MergeTree" + (request.partitionBy.map { " PARTITION BY \($0)" } ?? "")
-                                    + " ORDER BY \(request.orderBy ?? "tuple()") AS \(body)")
-            rows = Int(try session.execute("SELECT count(*) FROM \(staging)").last?.blocks.first?.columns.first?.value(at: 0).asInt64 ?? 0)
-            _ = try session.execute("RENAME TABLE \(staging) TO \(qualified)")
+            try target.execute("CREATE TABLE \(staging) ENGINE = MergeTree" + (request.partitionBy.map { " PARTITION BY \($0)" } ?? "")
+                               + " ORDER BY \(request.orderBy ?? "tuple()") AS \(body)")
+            rows = Int(try target.queryValue("SELECT count(*) FROM \(staging)") ?? "0") ?? 0
+            try target.execute("RENAME TABLE \(staging) TO \(qualified)")
         } else if request.mode == .replace {
-            _ = try session.execute(try createStatement(of: db, name, as: staging, session: session))
-            rows = try session.execute("INSERT INTO \(staging) \(body)").last?.rowsAffected ?? 0
-            _ = try session.execute("EXCHANGE TABLES \(staging) AND \(qualified)")
+            try target.execute(try createStatement(of: db, name, as: staging, target: target))
+            rows = try target.execute("INSERT INTO \(staging) \(body)")
+            try target.execute("EXCHANGE TABLES \(staging) AND \(qualified)")
         } else {
-            rows = try session.execute("INSERT INTO \(qualified) \(body)").last?.rowsAffected ?? 0
+            rows = try target.execute("INSERT INTO \(qualified) \(body)")
         }
         return LoadSummary(table: "\(db).\(name)", rows: rows, bytesRead: loaded.bytesRead, seconds: Date().timeIntervalSince(started),
                            rejected: loaded.rejected, replaced: exists && request.mode == .replace, created: !exists)
     }
 
-    static func split(_ table: String, session: Session) -> (String, String) {
+    static func split(_ table: String, target: LoadTarget) throws -> (String, String) {
         let parts = table.split(separator: ".", maxSplits: 1).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        return parts.count == 2 ? (parts[0], parts[1]) : (session.currentDatabaseName, parts[0])
+        return parts.count == 2 ? (parts[0], parts[1]) : (try target.currentDatabaseName(), parts[0])
     }
 
     static func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
     static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
 
-    static func tableExists(_ db: String, _ name: String, session: Session) throws -> Bool {
-        let r = try session.execute("SELECT count(*) FROM system.tables WHERE database = \(literal(db)) AND name = \(literal(name))")
-        return r.last?.blocks.first?.columns.first?.value(at: 0).asInt64 ?? 0 > 0
+    static func tableExists(_ db: String, _ name: String, target: LoadTarget) throws -> Bool {
+        Int(try target.queryValue("SELECT count(*) FROM system.tables WHERE database = \(literal(db)) AND name = \(literal(name))") ?? "0") ?? 0 > 0
     }
 
     /// The CREATE TABLE of an existing table, renamed (the staging table of a replace).
-    static func createStatement(of db: String, _ name: String, as newName: String, session: Session) throws -> String {
-        let r = try session.execute("SHOW CREATE TABLE \(quote(db)).\(quote(name))")
-        guard let text = r.last?.blocks.first?.columns.first?.value(at: 0).asString, let open = text.firstIndex(of: "(") else {
+    static func createStatement(of db: String, _ name: String, as newName: String, target: LoadTarget) throws -> String {
+        guard let text = try target.queryValue("SHOW CREATE TABLE \(quote(db)).\(quote(name))"), let open = text.firstIndex(of: "(") else {
             throw AurumError(.internalError, "SHOW CREATE TABLE \(db).\(name) returned nothing usable")
         }
         return "CREATE TABLE \(newName) " + text[open...]

@@ -87,9 +87,10 @@ public final class PostgresExport {
         }
     }
 
-    /// Streams the query's rows into `copy` (a `COPY t FROM STDIN` of the target): returns the
-    /// number of rows. `progress` gets the bytes received so far.
-    public func copy(query: String, into copy: CopyIn, progress: ((Int64) -> Void)? = nil) throws -> Int {
+    /// Streams the query's rows into `copy` (a `COPY t FROM STDIN` of the target, in-process or
+    /// on a server: both sides speak COPY text, so the bytes pass through unchanged): returns
+    /// the number of rows. `progress` gets the bytes received so far.
+    public func copy(query: String, into copy: LoadTextSink, progress: ((Int64) -> Void)? = nil) throws -> Int {
         let r = PQexec(conn, "COPY (\(query)) TO STDOUT")
         guard PQresultStatus(r) == PGRES_COPY_OUT else {
             defer { PQclear(r) }
