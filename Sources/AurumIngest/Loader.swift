@@ -221,23 +221,7 @@ public enum Loader {
     static func copy(_ input: InputSpec, into table: (db: String, name: String), target: LoadTarget, errors: ErrorBudget, started: Date,
                      progress: ((LoadProgress) -> Void)?) throws -> (Int, Int64) {
         let tableColumns = try target.tableColumns(db: table.db, name: table.name)
-        let source: BlockSource
-        let targetNames: [String]
-        if input.parsesIntoTargetTypes {
-            // the reader parses into the table's types; a header / JSON keys pick the columns
-            source = try input.open(columns: tableColumns, errors: errors)
-            targetNames = source.columns.map(\.name)
-        } else {
-            let available = try input.describe()
-            targetNames = try available.map { c in
-                guard let t = matchColumn(c.name, in: tableColumns.map(\.name)) else {
-                    throw AurumError(.undefinedColumn, "the input has a column \"\(c.name)\" that table \(table.db).\(table.name) does not have",
-                                     hint: "table columns: \(tableColumns.map(\.name).joined(separator: ", "))")
-                }
-                return t
-            }
-            source = try input.open(columns: available, errors: errors)
-        }
+        let (source, targetNames) = try input.open(into: tableColumns, table: "\(table.db).\(table.name)", errors: errors)
         let insert = try target.beginAppend(db: table.db, name: table.name, columns: targetNames)
         var lastReport = Date.distantPast
         do {
