@@ -10,22 +10,7 @@ import Testing
 @Suite("Delta log")
 struct DeltaLogTests {
     /// The generated tables (once per test process) and the generator's expectations.
-    static let generated: Result<String, AurumError> = Result {
-        let dir = NSTemporaryDirectory() + "aurum-delta-\(getpid())"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fixtures/delta_fixtures.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, dir]
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw AurumError(.ioError, "delta_fixtures.py failed (needs pip deltalake==1.6.6 and pyarrow; .ci/run installs them): \(message)")
-        }
-        return dir
-    }.mapError { $0 as? AurumError ?? AurumError(.ioError, "\($0)") }
+    static let generated = FixtureGenerator.run("delta_fixtures.py", prefix: "aurum-delta", needs: "pip deltalake==1.6.6 and pyarrow; .ci/run installs them")
 
     static func fixtures() throws -> (dir: String, expected: [String: Any]) {
         let dir = try generated.get()

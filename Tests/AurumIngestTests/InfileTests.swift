@@ -10,29 +10,8 @@ import Testing
 /// cases run as SQL files (Tests/sql/insert/infile.test); these need generated fixtures.
 @Suite("INSERT ... FROM INFILE")
 struct InfileTests {
-    final class DB {
-        let dir = NSTemporaryDirectory() + "aurum-infile-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let engine: Engine
-        let session: Session
-        init() throws {
-            IngestTableFunctions.install()
-            engine = try Engine(directory: dir, options: EngineOptions(threads: 2, backgroundMerges: false, fsync: false))
-            session = engine.makeSession()
-        }
-        deinit {
-            engine.close()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-        @discardableResult
-        func run(_ sql: String) throws -> Int { try session.execute(sql).last?.rowsAffected ?? 0 }
-        func rows(_ sql: String) throws -> [String] {
-            let r = try session.execute(sql).last!
-            return r.blocks.flatMap { b in (0..<b.count).map { i in b.columns.map { $0.value(at: i).description }.joined(separator: "|") } }
-        }
-    }
-
     @Test func parquetGlobLoadsEveryFileByColumnName() throws {
-        let db = try DB()
+        let db = try LoaderTests.DB()
         let expected = try ParquetSourceTests.multi.map { try #require(try ParquetFixtures.expectations()[$0]) }
         let dir = try ParquetFixtures.directory().path
         // table columns in another order than the files', with a different case and an extra column
@@ -43,19 +22,19 @@ struct InfileTests {
         let qtySum = expected.reduce(Int128(0)) { $0 + Int128($1.columns["qty"]!.sum!)! }
         let qtyNulls = expected.reduce(0) { $0 + $1.columns["qty"]!.nulls }
         #expect(n == rows)
-        #expect(try db.rows("SELECT count(*), sum(ID), sum(qty), countIf(qty IS NULL), countIf(note = 'none') FROM m")
+        #expect(try db.scalar("SELECT count(*), sum(ID), sum(qty), countIf(qty IS NULL), countIf(note = 'none') FROM m")
                 == ["\(rows)|\(idSum)|\(qtySum)|\(qtyNulls)|\(rows)"])
         // the generator's days: 2020-01-01 + (i % 1500)
-        #expect(try db.rows("SELECT min(day), max(day), uniqExact(day) FROM m") == ["2020-01-01|2024-02-08|1500"])
+        #expect(try db.scalar("SELECT min(day), max(day), uniqExact(day) FROM m") == ["2020-01-01|2024-02-08|1500"])
         // format from the file name; a column list reads only those columns
         try db.run("CREATE TABLE ids (id Int64, city String DEFAULT 'x') ENGINE = MergeTree ORDER BY id")
         #expect(try db.run("INSERT INTO ids (id) FROM INFILE '\(dir)/multi_0.parquet'") == expected[0].rows)
-        #expect(try db.rows("SELECT count(*), sum(id), countIf(city = 'x') FROM ids")
+        #expect(try db.scalar("SELECT count(*), sum(id), countIf(city = 'x') FROM ids")
                 == ["\(expected[0].rows)|\(expected[0].columns["id"]!.sum!)|\(expected[0].rows)"])
     }
 
     @Test func failuresCommitNothing() throws {
-        let db = try DB()
+        let db = try LoaderTests.DB()
         let dir = try ParquetFixtures.directory().path
         try db.run("CREATE TABLE m (id Int64, qty Int32, price Decimal(12, 2), city String, day Date) ENGINE = MergeTree ORDER BY id")
         try db.run("INSERT INTO m VALUES (1, 1, 1, 'a', '2024-01-01')")
@@ -69,7 +48,7 @@ struct InfileTests {
         expectAurumError(.notNullViolation, containing: ["qty"]) {
             try db.run("INSERT INTO m FROM INFILE '\(dir)/multi_*.parquet' FORMAT Parquet")
         }
-        #expect(try db.rows("SELECT count(*) FROM m") == ["1"])
+        #expect(try db.scalar("SELECT count(*) FROM m") == ["1"])
         expectAurumError(.ioError, containing: ["nothing_here_*.parquet"]) {
             try db.run("INSERT INTO m FROM INFILE '\(dir)/nothing_here_*.parquet' FORMAT Parquet")
         }
@@ -79,23 +58,23 @@ struct InfileTests {
         expectAurumError(.featureNotSupported, containing: ["COMPRESSION"]) {
             try db.run("INSERT INTO m FROM INFILE '\(dir)/multi_0.parquet' COMPRESSION 'gzip' FORMAT Parquet")
         }
-        #expect(try db.rows("SELECT count(*) FROM m") == ["1"])
-        #expect(try db.rows("SELECT count(*) FROM system.parts WHERE \"table\" = 'm' AND active") == ["1"])
+        #expect(try db.scalar("SELECT count(*) FROM m") == ["1"])
+        #expect(try db.scalar("SELECT count(*) FROM system.parts WHERE \"table\" = 'm' AND active") == ["1"])
     }
 
     @Test func deltaTableAtTheLatestVersion() throws {
-        let db = try DB()
+        let db = try LoaderTests.DB()
         let (path, expected) = try DeltaLogTests.table("events")
         let latest = try #require((expected["versions"] as? [String: [String: Any]])?["3"])
         let columns = try DeltaLog.snapshot(path, checkpoints: ParquetCheckpointReader()).columns
         try db.run(try Loader.createTable("events", columns: columns, orderBy: nil, partitionBy: nil))
         #expect(try db.run("INSERT INTO events FROM INFILE '\(path)' FORMAT Delta") == latest["rows"] as? Int)
-        #expect(try db.rows("SELECT count(*), sum(id), countIf(region IS NULL) FROM events")
+        #expect(try db.scalar("SELECT count(*), sum(id), countIf(region IS NULL) FROM events")
                 == ["\(latest["rows"]!)|\(latest["sum_id"]!)|\(latest["null_regions"]!)"])
     }
 
     @Test func compressedTextAndNDJSON() throws {
-        let db = try DB()
+        let db = try LoaderTests.DB()
         var csv = "id,name,amount\n"
         var sum = 0
         for i in 1...5000 {
@@ -110,7 +89,7 @@ struct InfileTests {
         #expect(try db.run("INSERT INTO c FROM INFILE '\(gz)'") == 5000)
         // the first bytes tell: gzip data in a file named .csv
         #expect(try db.run("INSERT INTO c FROM INFILE '\(mislabeled)' FORMAT CSVWithNames") == 5000)
-        #expect(try db.rows("SELECT count(*), sum(id), countIf(name LIKE '%, with comma') FROM c") == ["15000|\(3 * sum)|15000"])
+        #expect(try db.scalar("SELECT count(*), sum(id), countIf(name LIKE '%, with comma') FROM c") == ["15000|\(3 * sum)|15000"])
         expectAurumError(.badCopyFileFormat, containing: ["gzip-compressed", "zstd"]) {
             try db.run("INSERT INTO c FROM INFILE '\(gz)' COMPRESSION 'zstd' FORMAT CSVWithNames")
         }
@@ -126,7 +105,7 @@ struct InfileTests {
             """.utf8))
         try db.run("CREATE TABLE j (id Int64, tags Nullable(String), amount Nullable(Decimal(9, 2))) ENGINE = MergeTree ORDER BY id")
         #expect(try db.run("INSERT INTO j FROM INFILE '\(nd)' FORMAT JSONEachRow") == 3)
-        #expect(try db.rows("SELECT id, coalesce(tags, '-'), coalesce(toString(amount), '-') FROM j ORDER BY id")
+        #expect(try db.scalar("SELECT id, coalesce(tags, '-'), coalesce(toString(amount), '-') FROM j ORDER BY id")
                 == ["1|[\"a\", \"b\"]|1.50", "2|-|2.25", "3|{\"k\": [1, 2]}|-"])
     }
 }

@@ -13,7 +13,10 @@ struct LoaderTests {
     final class DB {
         let dir = NSTemporaryDirectory() + "aurum-load-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let engine: Engine
-        init() throws { engine = try Engine(directory: dir, options: EngineOptions(threads: 2, backgroundMerges: false, fsync: false)) }
+        init() throws {
+            IngestTableFunctions.install()   // file(), deltaLake(), FROM INFILE
+            engine = try Engine(directory: dir, options: EngineOptions(threads: 2, backgroundMerges: false, fsync: false))
+        }
         deinit {
             engine.close()
             try? FileManager.default.removeItem(atPath: dir)
@@ -22,6 +25,9 @@ struct LoaderTests {
             let r = try engine.makeSession().execute(sql).last!
             return r.blocks.flatMap { b in (0..<b.count).map { i in b.columns.map { $0.value(at: i).description }.joined(separator: "|") } }
         }
+        /// Runs statements; returns the rows the last one affected.
+        @discardableResult
+        func run(_ sql: String) throws -> Int { try engine.makeSession().execute(sql).last?.rowsAffected ?? 0 }
         func load(_ paths: [String], table: String, format: String = "auto", create: Bool = false, replace: Bool = false,
                   maxErrors: Int = 0, rejects: String? = nil, csv: CSVOptions? = nil) throws -> LoadSummary {
             var r = LoadRequest(input: try InputSpec.resolve(paths, format: format, csv: csv), table: table)

@@ -25,29 +25,8 @@ struct ParquetByteArrayDecimalTests {
         var columns: [String: ColumnExpectation]
     }
 
-    static let generated: Result<String, AurumFixtureError> = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("fixtures/parquet_handwritten.py").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aurum-parquet-hw-\(UUID().uuidString)").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, dir]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch {
-            return .failure(AurumFixtureError(message: "could not run python3 \(script): \(error)"))
-        }
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return .failure(AurumFixtureError(message: """
-                parquet_handwritten.py failed (needs python3 with pyarrow 26, installed by .ci/run): \
-                \(String(decoding: stderr, as: UTF8.self))
-                """))
-        }
-        return .success(dir)
-    }()
+    static let generated = FixtureGenerator.run("parquet_handwritten.py", prefix: "aurum-parquet-hw",
+                                                needs: "python3 with pyarrow 26, installed by .ci/run")
 
     static func path(_ name: String) throws -> String { try generated.get() + "/" + name }
 

@@ -19,34 +19,15 @@ enum ParquetFixtures {
         var columns: [String: ColumnExpectation]
     }
 
-    static let generated: Result<(URL, [String: FileExpectation]), AurumFixtureError> = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("fixtures/parquet_fixtures.py").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aurum-parquet-\(UUID().uuidString)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, dir.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch {
-            return .failure(AurumFixtureError(message: "could not run python3 \(script): \(error)"))
+    static let generated: Result<(URL, [String: FileExpectation]), AurumFixtureError> =
+        FixtureGenerator.run("parquet_fixtures.py", prefix: "aurum-parquet", needs: "python3 with pyarrow 26, installed by .ci/run").flatMap { dir in
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json"))
+                return .success((URL(fileURLWithPath: dir), try JSONDecoder().decode([String: FileExpectation].self, from: data)))
+            } catch {
+                return .failure(AurumFixtureError(message: "could not read expected.json: \(error)"))
+            }
         }
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return .failure(AurumFixtureError(message: """
-                parquet_fixtures.py failed (needs python3 with pyarrow 26, installed by .ci/run): \
-                \(String(decoding: stderr, as: UTF8.self))
-                """))
-        }
-        do {
-            let data = try Data(contentsOf: dir.appendingPathComponent("expected.json"))
-            return .success((dir, try JSONDecoder().decode([String: FileExpectation].self, from: data)))
-        } catch {
-            return .failure(AurumFixtureError(message: "could not read expected.json: \(error)"))
-        }
-    }()
 
     static func directory() throws -> URL { try generated.get().0 }
     static func expectations() throws -> [String: FileExpectation] { try generated.get().1 }

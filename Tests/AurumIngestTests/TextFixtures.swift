@@ -12,29 +12,14 @@ enum TextFixtures {
         let expected: [String: Any]
     }
 
-    static let generated: Result<Generated, TextFixtureError> = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("fixtures/text_fixtures.py").path
-        let dir = NSTemporaryDirectory() + "aurum-text-fixtures-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, dir]
-        let errPipe = Pipe()
-        process.standardError = errPipe
-        do { try process.run() } catch {
-            return .failure(TextFixtureError(message: "cannot run python3 (needed for the text fixtures): \(error)"))
+    static let generated: Result<Generated, AurumFixtureError> =
+        FixtureGenerator.run("text_fixtures.py", prefix: "aurum-text-fixtures", needs: "python3").flatMap { dir in
+            guard let data = FileManager.default.contents(atPath: dir + "/expected.json"),
+                  let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                return .failure(AurumFixtureError(message: "text_fixtures.py wrote no expected.json"))
+            }
+            return .success(Generated(dir: dir, expected: json))
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            return .failure(TextFixtureError(message: "text_fixtures.py failed (is python3 installed?): \(err)"))
-        }
-        guard let data = FileManager.default.contents(atPath: dir + "/expected.json"),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return .failure(TextFixtureError(message: "text_fixtures.py wrote no expected.json"))
-        }
-        return .success(Generated(dir: dir, expected: json))
-    }()
 
     static func get() throws -> Generated { try generated.get() }
 
@@ -65,12 +50,7 @@ enum TextFixtures {
 
     static func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let p = try get().dir + "/" + name
-        guard FileManager.default.createFile(atPath: p, contents: Data(bytes)) else { throw TextFixtureError(message: "cannot write \(p)") }
+        guard FileManager.default.createFile(atPath: p, contents: Data(bytes)) else { throw AurumFixtureError(message: "cannot write \(p)") }
         return p
     }
-}
-
-struct TextFixtureError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
