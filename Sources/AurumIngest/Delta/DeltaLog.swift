@@ -164,7 +164,7 @@ public enum DeltaLog {
             case 3: return [n]   // classic
             case 4: uuidNamed.append(n)
             case 5:
-                guard f[2].count == 10, f[3].count == 10, let o = Int(f[2]), let p = Int(f[3]), p >= 1, o >= 1, o <= p else { continue }
+                guard let (o, p) = multiPart(f) else { continue }
                 multi[p, default: [:]][o] = n
             default: continue
             }
@@ -173,6 +173,13 @@ public enum DeltaLog {
             return (1...p).compactMap { parts[$0] }
         }
         return uuidNamed.sorted().first.map { [$0] }
+    }
+
+    /// Part o of p of a multi-part checkpoint name split at its dots
+    /// (`n.checkpoint.oooooooooo.pppppppppp.parquet`, 1 <= o <= p), or nil for other names.
+    private static func multiPart(_ f: [Substring]) -> (part: Int, of: Int)? {
+        guard f.count == 5, f[2].count == 10, f[3].count == 10, let o = Int(f[2]), let p = Int(f[3]), p >= 1, o >= 1, o <= p else { return nil }
+        return (o, p)
     }
 
     /// Whether the checkpoint files of one version form a complete checkpoint.
@@ -187,7 +194,7 @@ public enum DeltaLog {
         var version = ""
         for n in names {
             let f = n.split(separator: ".", omittingEmptySubsequences: false)
-            guard f.count == 5, let o = Int(f[2]), let p = Int(f[3]), p >= 1, o >= 1, o <= p else { continue }
+            guard let (o, p) = multiPart(f) else { continue }
             multi[p, default: []].insert(o)
             version = String(f[0])
         }
