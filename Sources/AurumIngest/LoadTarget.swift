@@ -81,6 +81,6 @@ public final class SessionLoadTarget: LoadTarget {
     }
 
     public func beginCopyText(db: String, name: String, columns: [String]) throws -> LoadTextSink {
-        try session.beginCopyIn("COPY \(Loader.quote(db)).\(Loader.quote(name)) (\(columns.map(Loader.quote).joined(separator: ", "))) FROM STDIN")
+        try session.beginCopyIn(Loader.copyStatement(db: db, name: name, columns: columns))
     }
 }

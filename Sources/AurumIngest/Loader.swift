@@ -322,6 +322,10 @@ public enum Loader {
     }
 
     static func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    /// `COPY "db"."name" ("a", "b") FROM STDIN` (text format), for both load targets.
+    static func copyStatement(db: String, name: String, columns: [String]) -> String {
+        "COPY \(quote(db)).\(quote(name)) (\(columns.map(quote).joined(separator: ", "))) FROM STDIN"
+    }
     static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
 
     static func tableExists(_ db: String, _ name: String, target: LoadTarget) throws -> Bool {

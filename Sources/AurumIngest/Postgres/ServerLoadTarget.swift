@@ -129,10 +129,10 @@ public final class ServerLoadTarget: LoadTarget {
     public func beginAppend(db: String, name: String, columns: [String]?) throws -> LoadBlockSink {
         let all = try tableColumns(db: db, name: name)
         let targets = try (columns ?? all.map(\.name)).map { c -> SourceColumn in
-            guard let t = all.first(where: { $0.name == c }) ?? all.first(where: { $0.name.lowercased() == c.lowercased() }) else {
+            guard let t = Loader.matchColumn(c, in: all.map(\.name)), let column = all.first(where: { $0.name == t }) else {
                 throw AurumError(.undefinedColumn, "column \"\(c)\" of relation \"\(name)\" does not exist")
             }
-            return t
+            return column
         }
         return ServerBlockSink(copy: try openCopy(db: db, name: name, columns: targets.map(\.name)), columns: targets)
     }
@@ -142,8 +142,7 @@ public final class ServerLoadTarget: LoadTarget {
     }
 
     func openCopy(db: String, name: String, columns: [String]) throws -> ServerCopyIn {
-        let sql = "COPY \(Loader.quote(db)).\(Loader.quote(name)) (\(columns.map(Loader.quote).joined(separator: ", "))) FROM STDIN"
-        let r = try run(sql, expect: PGRES_COPY_IN)
+        let r = try run(Loader.copyStatement(db: db, name: name, columns: columns), expect: PGRES_COPY_IN)
         PQclear(r)
         return ServerCopyIn(target: self)
     }
