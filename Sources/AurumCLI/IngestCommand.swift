@@ -190,18 +190,9 @@ public enum PipelineConfig {
 }
 
 extension Pipeline {
-    /// Runs the pipeline on `db`: one `Loader` load (atomic), with the pipeline's `select` and
-    /// `dedup_key` applied by the loader (see `Loader.runTransformed`).
-    public func run(on db: Database, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
-        try db.load(try request(), progress: progress)
-    }
-
-    /// Runs the pipeline into `target` (a server: `ServerLoadTarget`), as `run(on:progress:)`.
-    public func run(into target: LoadTarget, progress: ((LoadProgress) -> Void)? = nil) throws -> LoadSummary {
-        try Loader.run(try request(), target: target, progress: progress)
-    }
-
-    /// The load this pipeline describes.
+    /// The load this pipeline describes: one atomic `Loader` load, its `select` and `dedup_key`
+    /// applied by the loader (`Loader.runTransformed`); `aurum ingest` runs it in-process or
+    /// through a server (`LoadDestination`).
     public func request() throws -> LoadRequest {
         var r: LoadRequest
         if let postgres { r = LoadRequest(postgres: postgres, table: target) } else {
