@@ -1,3 +1,4 @@
+import AurumTestSupport
 import Testing
 import AurumCore
 @testable import AurumEngine
@@ -5,19 +6,6 @@ import AurumCore
 // GroupTable against a reference: a Swift Dictionary over each row's `[Value]` key (via
 // `Column.value(at:)`), handing out dense ids in order of first appearance, exactly as
 // GroupTable must. Data is random with fixed seeds.
-
-/// SplitMix64: a small deterministic generator.
-private struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A column of `t` from values (NULLs make it nullable).
 private func column(_ t: DataType, _ values: [Value]) -> Column {
@@ -105,12 +93,12 @@ private func checkLookup(_ t: GroupTable, _ r: Reference, _ cols: [Column], _ n:
 private let alphabet = ["a", "b", "c", "é", "-", "X", "Y", "Z", " ", "0"]
 
 /// A random word of 0...maxLen letters from a small alphabet (so words repeat).
-private func word(_ g: inout SeededRNG, maxLen: Int = 12) -> String {
+private func word(_ g: inout SplitMix64, maxLen: Int = 12) -> String {
     let len = Int.random(in: 0...maxLen, using: &g)
     return (0..<len).map { _ in alphabet.randomElement(using: &g)! }.joined()
 }
 
-private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
+private func pool(_ count: Int, _ g: inout SplitMix64) -> [String] {
     var s = Set<String>()
     while s.count < count { s.insert(word(&g)) }
     return s.sorted()
@@ -118,7 +106,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
 
 @Suite struct GroupTableTests {
     @Test func singleStringKey() {
-        var g = SeededRNG(1)
+        var g = SplitMix64(seed: 1)
         let values = pool(60, &g) + [""]
         let t = GroupTable(keyTypes: [.string])
         #expect(t.representation == .word)
@@ -131,7 +119,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func multiStringKeys() {
-        var g = SeededRNG(2)
+        var g = SplitMix64(seed: 2)
         let a = pool(7, &g), b = pool(5, &g), c = pool(4, &g)
         for (count, repr) in [(2, GroupTable.Representation.word), (3, .doubleWord), (4, .doubleWord), (5, .bytes(width: 20))] {
             let t = GroupTable(keyTypes: Array(repeating: .string, count: count))
@@ -147,7 +135,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func mixedStringAndFixedKeys() {
-        var g = SeededRNG(3)
+        var g = SplitMix64(seed: 3)
         let words = pool(20, &g)
         let cases: [([DataType], GroupTable.Representation)] = [
             ([.string, .int32], .word),                        // 32 + 32
@@ -186,7 +174,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func generalPath() {
-        var g = SeededRNG(4)
+        var g = SplitMix64(seed: 4)
         let words = pool(6, &g)
         let dec = DataType.decimal(38, 4)
         let cases: [[DataType]] = [
@@ -237,7 +225,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
             #expect(t2.lookup(cols, 4, nullsMatch: false) == [-1, 1, -1, 1])
         }
         // randomized: nullable string + nullable int, both lookups
-        var g = SeededRNG(5)
+        var g = SplitMix64(seed: 5)
         let words = pool(10, &g) + [""]
         let t3 = GroupTable(keyTypes: [.string.nullable, .int16.nullable])
         var r = Reference()
@@ -277,7 +265,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func manyDistinctValues() {
-        var g = SeededRNG(6)
+        var g = SplitMix64(seed: 6)
         // > 100k distinct strings: both the group table and the intern tables grow many times
         let t = GroupTable(keyTypes: [.string, .int32])
         var r = Reference()
@@ -315,7 +303,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     /// What Aggregation.merge does: each thread-local table keeps the representative keys of
     /// its groups (gathered from `newRows`), and one table re-inserts another's keys.
     @Test func blocksAndMerge() {
-        var g = SeededRNG(7)
+        var g = SplitMix64(seed: 7)
         let words = pool(30, &g)
         let types: [DataType] = [.string.nullable, .int64, .string]
         func block(_ n: Int) -> [Column] {
@@ -349,7 +337,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func dictionarySideCar() {
-        var g = SeededRNG(8)
+        var g = SplitMix64(seed: 8)
         let all = pool(40, &g)
         // two dictionaries with overlapping values (different codes for the same string)
         let d1 = Array(all[0..<25]), d2 = Array(all[15..<40])
@@ -402,7 +390,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
     }
 
     @Test func lookupUnseenStrings() {
-        var g = SeededRNG(9)
+        var g = SplitMix64(seed: 9)
         let seen = pool(50, &g)
         let t = GroupTable(keyTypes: [.string, .string.nullable])
         var r = Reference()
@@ -463,7 +451,7 @@ private func pool(_ count: Int, _ g: inout SeededRNG) -> [String] {
 
     /// Many dictionaries (one per part) overflow the dictionary-map cache; results stay right.
     @Test func dictionaryMapCacheEviction() {
-        var g = SeededRNG(10)
+        var g = SplitMix64(seed: 10)
         let all = pool(200, &g)
         let t = GroupTable(keyTypes: [.string, .string])
         t.dictionaryMapLimit = 2000

@@ -1,5 +1,6 @@
 import AurumCore
 import Foundation
+import AurumTestSupport
 import Testing
 @testable import AurumEngine
 
@@ -9,17 +10,6 @@ import Testing
 // from the definitions (O(n^2), no shared code with the engine); the engine's answers for sum,
 // count, min, max, count(*), uniqExact (a state without a frame fast path) and first_value
 // (unique ORDER BY for ROWS) must match exactly. Seeds are fixed.
-
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
 
 private struct Row { let id: Int; let p: Int; let k: Int?; let x: Int? }
 
@@ -153,7 +143,7 @@ private func referenceFrames(_ rows: [Row], _ s: Spec) -> [Int: [Int]] {
 struct WindowFrameTests {
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomFrames(seed: UInt64) throws {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         let dir = NSTemporaryDirectory() + "aurum-window-\(seed)-\(UInt64.random(in: 0...UInt64.max))"
         let engine = try Engine(directory: dir, options: EngineOptions(threads: 2, fsync: false))
         defer { engine.close(); try? FileManager.default.removeItem(atPath: dir) }
@@ -169,7 +159,7 @@ struct WindowFrameTests {
         let values = rows.map { "(\($0.id), \($0.p), \($0.k.map(String.init) ?? "NULL"), \($0.x.map(String.init) ?? "NULL"))" }
         _ = try session.execute("INSERT INTO t VALUES " + values.joined(separator: ", "))
 
-        let bounds: (inout SplitMix) -> Bound = { r in
+        let bounds: (inout SplitMix64) -> Bound = { r in
             switch Int.random(in: 0..<5, using: &r) {
             case 0: return .unboundedPreceding
             case 1: return .preceding(Int.random(in: 0..<4, using: &r))
